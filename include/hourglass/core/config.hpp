@@ -1,0 +1,50 @@
+// hourglass/core/config.hpp — shared type aliases and the error helpers every layer uses.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstddef>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace hourglass {
+
+/// Eigen's signed index type; every size in the library is one of these.
+using Index = Eigen::Index;
+
+template <class Scalar>
+using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+template <class Scalar>
+using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+template <class Scalar>
+using MatrixMap = Eigen::Map<Matrix<Scalar>>;
+template <class Scalar>
+using ConstMatrixMap = Eigen::Map<const Matrix<Scalar>>;
+template <class Scalar>
+using VectorMap = Eigen::Map<Vector<Scalar>>;
+template <class Scalar>
+using ConstVectorMap = Eigen::Map<const Vector<Scalar>>;
+
+namespace detail {
+
+/// Builds a message from any streamable pieces: detail::message("expected ", 3, " rows").
+template <class... Parts>
+std::string message(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+/// Throws std::invalid_argument with the concatenated message when `ok` is false.
+/// Used for every check of user input, so release builds check too (not only Eigen asserts).
+template <class... Parts>
+void require(bool ok, const Parts&... parts) {
+  if (!ok) throw std::invalid_argument(message(parts...));
+}
+
+/// "rows x cols" for error messages.
+inline std::string shape(Index rows, Index cols) { return message(rows, " x ", cols); }
+
+}  // namespace detail
+}  // namespace hourglass

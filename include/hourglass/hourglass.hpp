@@ -1,0 +1,29 @@
+// hourglass/hourglass.hpp — the core umbrella: everything needed to build, train and check a
+// model. File formats and images (hourglass/io/...) are separate headers, so a user who wants a
+// model only pays for a model.
+//
+// The folders are the layers of the library, each using only those above it in this list:
+//   core/         activations, the Dense layer, the flat parameter buffer, the random engine
+//   model/        Encoder, Decoder, Network, Autoencoder
+//   objectives/   losses, metrics (penalties and corruption policies live here too)
+//   training/     optimizers, learning-rate schedules, fit(), progress display
+//   diagnostics/  the finite-difference gradient checker
+#pragma once
+
+#include "core/activations.hpp"
+#include "core/config.hpp"
+#include "core/dense.hpp"
+#include "core/parameters.hpp"
+#include "core/random.hpp"
+#include "diagnostics/gradient_check.hpp"
+#include "model/autoencoder.hpp"
+#include "model/decoder.hpp"
+#include "model/encoder.hpp"
+#include "model/network.hpp"
+#include "objectives/losses.hpp"
+#include "objectives/metrics.hpp"
+#include "training/fit.hpp"
+#include "training/optimizers/adam.hpp"
+#include "training/optimizers/rmsprop.hpp"
+#include "training/optimizers/sgd.hpp"
+#include "training/schedules.hpp"

@@ -1,0 +1,273 @@
+// hourglass/model/autoencoder.hpp — BasicAutoencoder<Scalar, Encoder, Decoder, Policies...>.
+//
+// The encoder's and decoder's layers are joined into one flat Network (one parameter buffer,
+// one forward and one backward pass). Policies — penalties, corruption — are plain objects held
+// in a tuple; each implements only the hooks it needs:
+//
+//   void corrupt(MatrixMap<Scalar> input, Random& rng)                training input only
+//   template <size_t I, class Model> Scalar activation_gradient(Model&, Index n)
+//   template <size_t I, class Model> Scalar preactivation_gradient(Model&, Index n)
+//   template <size_t I, class Model> Scalar parameter_gradient(Model&, Index n)
+//   void validate() const                                              throws on bad hyperparameters
+//
+// The gradient hooks are called during backward as described in model/network.hpp and return
+// the value of the penalty they added. docs/design.md shows how a batch flows through fit().
+#pragma once
+
+#include "../core/config.hpp"
+#include "../core/random.hpp"
+#include "../core/static_for.hpp"
+#include "chain.hpp"
+#include "decoder.hpp"
+#include "encoder.hpp"
+#include "network.hpp"
+
+#include <cstdint>
+#include <span>
+#include <tuple>
+#include <type_traits>
+
+namespace hourglass {
+
+/// A policy that corrupts the training input (denoising).
+template <class P, class Scalar>
+concept CorruptionPolicy = requires(P& p, MatrixMap<Scalar>& input, Random& rng) { p.corrupt(input, rng); };
+
+namespace detail {
+template <class Scalar, class Enc, class Dec>
+struct JoinedNetwork;
+template <class Scalar, class... E, class... D>
+struct JoinedNetwork<Scalar, Encoder<E...>, Decoder<D...>> {
+  using type = Network<Scalar, E..., D...>;
+};
+}  // namespace detail
+
+template <class Scalar_, class Enc, class Dec, class... Policies>
+class BasicAutoencoder {
+  static_assert(is_encoder<Enc>, "the first model argument must be an Encoder<Layers...>");
+  static_assert(is_decoder<Dec>, "the second model argument must be a Decoder<Layers...>");
+  static_assert(DecoderTakesCode<Enc::code_size, Dec::code_size>::value);
+  static_assert(DecoderRestoresInput<Enc::input_size, Dec::output_size>::value);
+
+ public:
+  using Scalar = Scalar_;
+  using encoder_type = Enc;
+  using decoder_type = Dec;
+  using network_type = typename detail::JoinedNetwork<Scalar, Enc, Dec>::type;
+  using policy_types = std::tuple<Policies...>;
+
+  static constexpr Index input_size = Enc::input_size;
+  static constexpr Index code_size = Enc::code_size;
+  static constexpr std::size_t encoder_depth = Enc::depth;
+  static constexpr std::size_t decoder_depth = Dec::depth;
+  static constexpr std::size_t depth = encoder_depth + decoder_depth;
+  /// Index (in the joined chain) of the layer whose output is the code.
+  static constexpr std::size_t code_layer = encoder_depth - 1;
+  template <std::size_t I>
+  using layer = typename network_type::template layer<I>;
+
+  /// Whether any policy corrupts the training input (then the clean batch is kept as target).
+  static constexpr bool corrupts_input = (CorruptionPolicy<Policies, Scalar> || ...);
+
+  /// A model with default policies, initialised from `seed`.
+  BasicAutoencoder() : BasicAutoencoder(42) {}
+  explicit BasicAutoencoder(std::uint64_t seed, Policies... policies)
+      : rng_(seed), policies_(std::move(policies)...) {
+    validate_policies();
+    network_.initialize(rng_);
+  }
+
+  // ---- inference -------------------------------------------------------------------------
+  /// The codes of a batch X (input_size x n) — one column per sample.
+  template <class D>
+  Matrix<Scalar> encode(const Eigen::MatrixBase<D>& x) const {
+    check_batch(x, input_size, "encode");
+    return network_.template forward_range<0, encoder_depth>(x);
+  }
+  /// The reconstructions of a batch of codes Z (code_size x n).
+  template <class D>
+  Matrix<Scalar> decode(const Eigen::MatrixBase<D>& z) const {
+    check_batch(z, code_size, "decode");
+    return network_.template forward_range<encoder_depth, depth>(z);
+  }
+  /// decode(encode(X)), without corruption.
+  template <class D>
+  Matrix<Scalar> reconstruct(const Eigen::MatrixBase<D>& x) const {
+    check_batch(x, input_size, "reconstruct");
+    return network_.template forward_range<0, depth>(x);
+  }
+  /// The mean reconstruction loss over X (no corruption, no penalties), in chunks of 4096
+  /// samples so memory stays bounded; logits are used when the loss prefers them.
+  template <Loss L, class D>
+  double evaluate(const L& loss, const Eigen::MatrixBase<D>& x) const {
+    check_batch(x, input_size, "evaluate");
+    constexpr Index chunk = 4096;
+    constexpr bool from_logits = network_type::template loss_uses_logits<L>;
+    double weighted = 0;
+    for (Index start = 0; start < x.cols(); start += chunk) {
+      const Index n = std::min(chunk, x.cols() - start);
+      const auto block = x.middleCols(start, n);
+      Matrix<Scalar> logits;
+      const Matrix<Scalar> out = network_.template forward_range<0, depth, from_logits>(block, &logits);
+      double value;
+      if constexpr (from_logits) {
+        value = static_cast<double>(loss.value_from_logits(logits, block));
+      } else {
+        value = static_cast<double>(loss.value(out, block));
+      }
+      weighted += value * static_cast<double>(n);
+    }
+    return weighted / static_cast<double>(x.cols());
+  }
+
+  // ---- parameters ------------------------------------------------------------------------
+  ParameterBuffer<Scalar>& parameters() { return network_.parameters(); }
+  const ParameterBuffer<Scalar>& parameters() const { return network_.parameters(); }
+  /// Layer I of the joined chain (encoder layers first).
+  template <std::size_t I>
+  auto weights() const { return network_.template weights<I>(); }
+  template <std::size_t I>
+  auto bias() const { return network_.template bias<I>(); }
+  template <std::size_t I>
+  auto weights() { return network_.template weights<I>(); }
+  template <std::size_t I>
+  auto bias() { return network_.template bias<I>(); }
+  template <std::size_t I>
+  auto encoder_weights() const { return network_.template weights<I>(); }
+  template <std::size_t I>
+  auto decoder_weights() const { return network_.template weights<encoder_depth + I>(); }
+
+  network_type& network() { return network_; }
+  const network_type& network() const { return network_; }
+  Random& rng() { return rng_; }
+  template <class P>
+  P& policy() { return std::get<P>(policies_); }
+  template <class P>
+  const P& policy() const { return std::get<P>(policies_); }
+  /// Checks every policy's hyperparameters (call after changing them through policy<P>()).
+  void validate_policies() const {
+    std::apply([](const auto&... p) { (validate_one(p), ...); }, policies_);
+  }
+
+  // ---- training primitives (used by fit, the gradient checker and custom loops) ----------
+  /// Makes the columns `columns` of X the current batch: gathered into the model's workspace
+  /// (the data set is never copied or reordered), then corrupted if a policy says so.
+  template <class D>
+  void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
+    const Index n = static_cast<Index>(columns.size());
+    reserve(n);
+    auto clean = batch_target(n);
+    for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
+    if constexpr (corrupts_input) {
+      auto input = network_.input(n);
+      input = clean;
+      std::apply([&](auto&... p) { (corrupt_one(p, input), ...); }, policies_);
+    }
+    batch_size_ = n;
+  }
+
+  /// Forward and backward on the loaded batch: fills parameters().gradients.
+  template <Loss L>
+  Objective<Scalar> compute_gradients(const L& loss) {
+    Hooks hooks{*this};
+    return network_.forward_backward(loss, batch_target(batch_size_), batch_size_, hooks);
+  }
+
+  /// Forward and backward on an explicit (input, target) pair, with no corruption drawn:
+  /// the deterministic objective the gradient checker differentiates.
+  template <Loss L, class D1, class D2>
+  Objective<Scalar> compute_gradients(const L& loss, const Eigen::MatrixBase<D1>& input,
+                                      const Eigen::MatrixBase<D2>& target) {
+    check_batch(input, input_size, "compute_gradients (input)");
+    check_batch(target, input_size, "compute_gradients (target)");
+    detail::require(input.cols() == target.cols(), "compute_gradients: input has ", input.cols(),
+                    " samples but target has ", target.cols());
+    const Index n = input.cols();
+    reserve(n);
+    batch_target(n) = target.template cast<Scalar>();
+    network_.input(n) = input.template cast<Scalar>();
+    batch_size_ = n;
+    return compute_gradients(loss);
+  }
+
+  Index batch_size() const { return batch_size_; }
+  /// The clean batch the loss compares against (the input itself when nothing corrupts it).
+  MatrixMap<Scalar> batch_target(Index n) {
+    if constexpr (corrupts_input) {
+      return MatrixMap<Scalar>(target_.data(), input_size, n);
+    } else {
+      return network_.input(n);
+    }
+  }
+  /// Grows the workspaces to hold n samples (no-op when they already do).
+  void reserve(Index n) {
+    network_.reserve(n);
+    if constexpr (corrupts_input) {
+      if (target_.cols() < n) target_.resize(input_size, n);
+    }
+  }
+
+ private:
+  struct Hooks {
+    BasicAutoencoder& model;
+    template <std::size_t I, class Net>
+    Scalar activation_gradient(Net&, Index n) {
+      return add([&](auto& p) -> Scalar {
+        if constexpr (requires { p.template activation_gradient<I>(model, n); })
+          return p.template activation_gradient<I>(model, n);
+        else
+          return 0;
+      });
+    }
+    template <std::size_t I, class Net>
+    Scalar preactivation_gradient(Net&, Index n) {
+      return add([&](auto& p) -> Scalar {
+        if constexpr (requires { p.template preactivation_gradient<I>(model, n); })
+          return p.template preactivation_gradient<I>(model, n);
+        else
+          return 0;
+      });
+    }
+    template <std::size_t I, class Net>
+    Scalar parameter_gradient(Net&, Index n) {
+      return add([&](auto& p) -> Scalar {
+        if constexpr (requires { p.template parameter_gradient<I>(model, n); })
+          return p.template parameter_gradient<I>(model, n);
+        else
+          return 0;
+      });
+    }
+    template <class F>
+    Scalar add(F&& f) {
+      Scalar sum = 0;
+      std::apply([&](auto&... p) { ((sum += f(p)), ...); }, model.policies_);
+      return sum;
+    }
+  };
+
+  template <class P>
+  static void validate_one(const P& p) {
+    if constexpr (requires { p.validate(); }) p.validate();
+  }
+  template <class P>
+  void corrupt_one(P& p, MatrixMap<Scalar>& input) {
+    if constexpr (requires { p.corrupt(input, rng_); }) p.corrupt(input, rng_);
+  }
+  template <class D>
+  static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
+    detail::require(x.rows() == rows && x.cols() > 0, where, ": expected a batch of ", rows,
+                    " x n (one sample per column, n >= 1), got ", detail::shape(x.rows(), x.cols()));
+  }
+
+  Random rng_;
+  std::tuple<Policies...> policies_;
+  network_type network_;
+  Matrix<Scalar> target_;
+  Index batch_size_ = 0;
+};
+
+/// The float model — what most users want.
+template <class Enc, class Dec, class... Policies>
+using Autoencoder = BasicAutoencoder<float, Enc, Dec, Policies...>;
+
+}  // namespace hourglass

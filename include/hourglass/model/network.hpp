@@ -1,0 +1,244 @@
+// hourglass/model/network.hpp — a checked chain of layers with its parameters and workspaces.
+//
+// Network<Scalar, Layers...> is the runtime of a layer chain: the flat parameter buffer, the
+// per-batch workspaces (allocated once for the largest batch seen, then viewed through maps so a
+// smaller last batch reuses them), the training forward pass, and the backward pass.
+// The Autoencoder owns one Network holding its encoder's and decoder's layers in one pack.
+//
+// Backward pass, layer I from the top down (G_I is the workspace for layer I's output gradient):
+//   G_I = dL/dA_I          (+ hooks.activation_gradient<I>:    penalties on activations, e.g. sparsity)
+//   G_I = G_I .* f'(A_I)   now dL/dZ_I
+//                          (+ hooks.preactivation_gradient<I>: penalties through Z, e.g. contractive)
+//   dW_I = G_I X_I^T, db_I = rowsum(G_I)
+//                          (+ hooks.parameter_gradient<I>:     penalties on weights directly)
+//   G_{I-1} = W_I^T G_I    (skipped for I = 0: nobody needs dL/dX)
+// Each hook returns the value of the penalty it added, so the objective is the loss plus their sum.
+#pragma once
+
+#include "../core/config.hpp"
+#include "../core/dense.hpp"
+#include "../core/parameters.hpp"
+#include "../core/random.hpp"
+#include "../core/static_for.hpp"
+#include "chain.hpp"
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+namespace hourglass {
+
+/// A training objective split into its parts.
+template <class Scalar>
+struct Objective {
+  Scalar loss = 0;     ///< the reconstruction loss (the Loss's own reduction)
+  Scalar penalty = 0;  ///< the sum of every policy's penalty
+  Scalar total() const { return loss + penalty; }
+};
+
+/// Hooks that add nothing: the backward pass of a model without penalties.
+struct NoHooks {
+  template <std::size_t I, class Net>
+  typename Net::Scalar activation_gradient(Net&, Index) { return 0; }
+  template <std::size_t I, class Net>
+  typename Net::Scalar preactivation_gradient(Net&, Index) { return 0; }
+  template <std::size_t I, class Net>
+  typename Net::Scalar parameter_gradient(Net&, Index) { return 0; }
+};
+
+/// What the network needs from a loss. `value_and_gradient(A, Y, G)` writes dL/dA into G and
+/// returns L; a loss that can work from the output layer's logits says so through
+/// `uses_logits<OutputActivation>` and provides `value_and_logit_gradient(Z, A, Y, G)` (G = dL/dZ).
+template <class L>
+concept Loss = requires {
+  { L::name } -> std::convertible_to<std::string_view>;
+  { L::template uses_logits<Identity> } -> std::convertible_to<bool>;
+};
+
+template <class Scalar_, Layer... Layers>
+class Network {
+ public:
+  using Scalar = Scalar_;
+  static_assert(std::is_floating_point_v<Scalar>, "Scalar must be float or double");
+  using Chain = LayerChain<Layers...>;
+  static constexpr std::size_t depth = Chain::depth;
+  template <std::size_t I>
+  using layer = std::tuple_element_t<I, std::tuple<Layers...>>;
+  static constexpr Index input_size = Chain::in;
+  static constexpr Index output_size = Chain::out;
+  static constexpr ParameterLayout<depth> layout = make_parameter_layout<Layers...>();
+  static constexpr Index parameter_count = layout.total;
+
+  Network() : params_(parameter_count) {}
+
+  /// Glorot or He uniform weights (by each layer's activation), zero biases.
+  void initialize(Random& rng) {
+    detail::static_for<depth>([&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      initialize_dense<layer<I>>(rng, weights<I>(), bias<I>());
+    });
+  }
+
+  // ---- parameters ------------------------------------------------------------------------
+  ParameterBuffer<Scalar>& parameters() { return params_; }
+  const ParameterBuffer<Scalar>& parameters() const { return params_; }
+
+  template <std::size_t I>
+  MatrixMap<Scalar> weights() { return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in); }
+  template <std::size_t I>
+  ConstMatrixMap<Scalar> weights() const {
+    return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in);
+  }
+  template <std::size_t I>
+  VectorMap<Scalar> bias() { return VectorMap<Scalar>(params_.values.data() + layout.bias[I], layer<I>::out); }
+  template <std::size_t I>
+  ConstVectorMap<Scalar> bias() const {
+    return ConstVectorMap<Scalar>(params_.values.data() + layout.bias[I], layer<I>::out);
+  }
+  template <std::size_t I>
+  MatrixMap<Scalar> weight_gradient() {
+    return params_.gradient_block(layout.weight[I], layer<I>::out, layer<I>::in);
+  }
+  template <std::size_t I>
+  VectorMap<Scalar> bias_gradient() {
+    return VectorMap<Scalar>(params_.gradients.data() + layout.bias[I], layer<I>::out);
+  }
+
+  // ---- batch workspaces ------------------------------------------------------------------
+  /// Makes room for batches of up to n samples. Allocates only when n grows.
+  void reserve(Index n) {
+    if (n <= capacity_) return;
+    input_.resize(input_size, n);
+    detail::static_for<depth>([&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      activations_[I].resize(layer<I>::out, n);
+      gradients_[I].resize(layer<I>::out, n);
+    });
+    logits_.resize(output_size, n);
+    capacity_ = n;
+  }
+  Index capacity() const { return capacity_; }
+
+  /// The batch fed to the first layer (the model writes it, possibly corrupted).
+  MatrixMap<Scalar> input(Index n) { return MatrixMap<Scalar>(input_.data(), input_size, n); }
+  /// A_I: the output of layer I for the current batch.
+  template <std::size_t I>
+  MatrixMap<Scalar> activation(Index n) {
+    return MatrixMap<Scalar>(activations_[I].data(), layer<I>::out, n);
+  }
+  /// G_I: the gradient with respect to layer I's output (then pre-activation) during backward.
+  template <std::size_t I>
+  MatrixMap<Scalar> gradient(Index n) {
+    return MatrixMap<Scalar>(gradients_[I].data(), layer<I>::out, n);
+  }
+  /// Z of the output layer, kept when the loss works from logits.
+  MatrixMap<Scalar> logits(Index n) { return MatrixMap<Scalar>(logits_.data(), output_size, n); }
+  /// X_I: the input of layer I (the batch for I = 0, else A_{I-1}).
+  template <std::size_t I>
+  MatrixMap<Scalar> layer_input(Index n) {
+    if constexpr (I == 0) {
+      return input(n);
+    } else {
+      return activation<I - 1>(n);
+    }
+  }
+
+  // ---- training passes -------------------------------------------------------------------
+  /// Forward over the first n columns of input(); fills every A_I (and the logits if asked).
+  template <bool KeepLogits>
+  void forward(Index n) {
+    detail::static_for<depth>([&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      using Act = typename layer<I>::activation;
+      if constexpr (KeepLogits && I == depth - 1) {
+        kernels::dense_forward_keep_logits<Act>(weights<I>(), bias<I>(), layer_input<I>(n), logits(n), activation<I>(n));
+      } else {
+        kernels::dense_forward<Act>(weights<I>(), bias<I>(), layer_input<I>(n), activation<I>(n));
+      }
+    });
+  }
+
+  /// Whether this loss computes its gradient from the output layer's logits.
+  template <Loss L>
+  static constexpr bool loss_uses_logits = L::template uses_logits<typename layer<depth - 1>::activation>;
+
+  /// Forward, loss against `target`, backward with hooks: fills parameters().gradients and
+  /// returns the objective (the loss and the sum of every penalty the hooks added).
+  template <Loss L, class Target, class Hooks>
+  Objective<Scalar> forward_backward(const L& loss, const Target& target, Index n, Hooks& hooks) {
+    constexpr bool from_logits = loss_uses_logits<L>;
+    forward<from_logits>(n);
+    constexpr std::size_t last = depth - 1;
+    Scalar value;
+    if constexpr (from_logits) {
+      value = loss.value_and_logit_gradient(logits(n), activation<last>(n), target, gradient<last>(n));
+    } else {
+      value = loss.value_and_gradient(activation<last>(n), target, gradient<last>(n));
+    }
+    const Scalar penalty = backward<from_logits>(n, hooks);
+    return {value, penalty};
+  }
+
+  /// The backward pass; G_{depth-1} must hold dL/dA (or dL/dZ when OutputHoldsLogitGradient).
+  template <bool OutputHoldsLogitGradient, class Hooks>
+  Scalar backward(Index n, Hooks& hooks) {
+    Scalar penalty = 0;
+    detail::static_for_reverse<depth>([&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      using Act = typename layer<I>::activation;
+      auto g = gradient<I>(n);
+      if constexpr (!(OutputHoldsLogitGradient && I == depth - 1)) {
+        penalty += hooks.template activation_gradient<I>(*this, n);
+        kernels::activation_backward<Act>(activation<I>(n), g);
+      }
+      penalty += hooks.template preactivation_gradient<I>(*this, n);
+      kernels::dense_parameter_gradients(g, layer_input<I>(n), weight_gradient<I>(), bias_gradient<I>());
+      penalty += hooks.template parameter_gradient<I>(*this, n);
+      if constexpr (I > 0) {
+        gradient<I - 1>(n).noalias() = weights<I>().transpose() * g;
+      }
+    });
+    return penalty;
+  }
+
+  // ---- inference -------------------------------------------------------------------------
+  /// Runs layers [First, Last) on X (one sample per column) and returns the last output.
+  /// With KeepLogits, `logits_out` receives the pre-activation of layer Last-1.
+  template <std::size_t First, std::size_t Last, bool KeepLogits = false, class D>
+  Matrix<Scalar> forward_range(const Eigen::MatrixBase<D>& x, Matrix<Scalar>* logits_out = nullptr) const {
+    static_assert(First < Last && Last <= depth, "forward_range: empty or out-of-range layer range");
+    const Index n = x.cols();
+    Matrix<Scalar> current;
+    detail::static_for<Last - First>([&](auto i) {
+      constexpr std::size_t I = First + decltype(i)::value;
+      using Act = typename layer<I>::activation;
+      Matrix<Scalar> next(layer<I>::out, n);
+      auto run = [&](const auto& in) {
+        if constexpr (KeepLogits && I == Last - 1) {
+          logits_out->resize(layer<I>::out, n);
+          kernels::dense_forward_keep_logits<Act>(weights<I>(), bias<I>(), in, *logits_out, next);
+        } else {
+          kernels::dense_forward<Act>(weights<I>(), bias<I>(), in, next);
+        }
+      };
+      if constexpr (I == First) {
+        run(x.derived());
+      } else {
+        run(current);
+      }
+      current.swap(next);
+    });
+    return current;
+  }
+
+ private:
+  ParameterBuffer<Scalar> params_;
+  Matrix<Scalar> input_;
+  std::array<Matrix<Scalar>, depth> activations_;
+  std::array<Matrix<Scalar>, depth> gradients_;
+  Matrix<Scalar> logits_;
+  Index capacity_ = 0;
+};
+
+}  // namespace hourglass

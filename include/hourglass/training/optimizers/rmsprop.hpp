@@ -1,0 +1,69 @@
+// hourglass/training/optimizers/rmsprop.hpp — RMSprop, as torch.optim.RMSprop (not centred).
+//
+//   v = alpha v + (1 - alpha) g^2
+//   without momentum:  p = p - lr g / (sqrt(v) + eps)
+//   with momentum mu:  b = mu b + g / (sqrt(v) + eps),  p = p - lr b
+// Decoupled weight decay (if > 0) first shrinks p by (1 - lr wd). Defaults are PyTorch's.
+#pragma once
+
+#include "optimizer.hpp"
+
+namespace hourglass {
+
+struct RMSpropOptions {
+  double learning_rate = 1e-2;
+  double alpha = 0.99;
+  double epsilon = 1e-8;
+  double momentum = 0.0;
+  double weight_decay = 0.0;  ///< decoupled
+};
+
+template <class Scalar_ = float>
+class RMSprop {
+ public:
+  using Scalar = Scalar_;
+  static constexpr std::string_view name = "rmsprop";
+
+  explicit RMSprop(RMSpropOptions options = {}) : options_(options) {
+    detail::require_learning_rate(name, options.learning_rate);
+    detail::require_in_unit_interval(name, "alpha", options.alpha);
+    detail::require_positive(name, "epsilon", options.epsilon);
+    detail::require_in_unit_interval(name, "momentum", options.momentum);
+    detail::require_non_negative(name, "weight_decay", options.weight_decay);
+  }
+
+  void step(ParameterBuffer<Scalar>& buffer) {
+    detail::ensure_state(square_avg_, buffer.size(), name);
+    const Scalar lr = static_cast<Scalar>(options_.learning_rate);
+    const Scalar alpha = static_cast<Scalar>(options_.alpha);
+    const Scalar eps = static_cast<Scalar>(options_.epsilon);
+    Vector<Scalar>& p = buffer.values;
+    const Vector<Scalar>& g = buffer.gradients;
+    if (options_.weight_decay > 0) p.array() *= Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
+    square_avg_.array() = alpha * square_avg_.array() + (Scalar(1) - alpha) * g.array().square();
+    if (options_.momentum > 0) {
+      detail::ensure_state(momentum_, buffer.size(), name);
+      momentum_.array() = static_cast<Scalar>(options_.momentum) * momentum_.array() + g.array() / (square_avg_.array().sqrt() + eps);
+      p.array() -= lr * momentum_.array();
+    } else {
+      p.array() -= lr * g.array() / (square_avg_.array().sqrt() + eps);
+    }
+    ++steps_;
+  }
+
+  double learning_rate() const { return options_.learning_rate; }
+  void set_learning_rate(double lr) {
+    detail::require_learning_rate(name, lr);
+    options_.learning_rate = lr;
+  }
+  long long steps() const { return steps_; }
+  const RMSpropOptions& options() const { return options_; }
+  const Vector<Scalar>& square_average() const { return square_avg_; }
+
+ private:
+  RMSpropOptions options_;
+  Vector<Scalar> square_avg_, momentum_;
+  long long steps_ = 0;
+};
+
+}  // namespace hourglass

@@ -1,0 +1,90 @@
+// hourglass/training/schedules.hpp — learning-rate schedules, applied by fit() between epochs.
+//
+// A schedule maps what fit() knows after an epoch to the learning rate of the next epoch.
+// Each factory validates its arguments; the schedule objects are cheap to copy.
+#pragma once
+
+#include "../core/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <numbers>
+
+namespace hourglass {
+
+/// What a schedule sees after epoch `epoch` (0-based) has finished.
+struct ScheduleState {
+  int epoch = 0;            ///< the epoch just finished
+  double base_rate = 0;     ///< the optimizer's rate when fit() started
+  double current_rate = 0;  ///< the rate used in the epoch just finished
+  double monitored = 0;     ///< validation loss if there is validation data, else training loss
+};
+
+class LearningRateSchedule {
+ public:
+  using Function = std::function<double(const ScheduleState&)>;
+  explicit LearningRateSchedule(Function f) : f_(std::move(f)) {}
+  /// The learning rate for the epoch after `state.epoch`.
+  double next_rate(const ScheduleState& state) const { return f_(state); }
+
+ private:
+  Function f_;
+};
+
+namespace schedule {
+
+/// Multiplies the rate by `gamma` every `step_size` epochs (torch StepLR).
+inline LearningRateSchedule step(int step_size, double gamma) {
+  detail::require(step_size >= 1, "schedule::step: step_size must be >= 1, got ", step_size);
+  detail::require(std::isfinite(gamma) && gamma > 0 && gamma <= 1, "schedule::step: gamma must be in (0, 1], got ", gamma);
+  return LearningRateSchedule([=](const ScheduleState& s) {
+    return s.base_rate * std::pow(gamma, static_cast<double>((s.epoch + 1) / step_size));
+  });
+}
+
+/// Cosine annealing from the base rate to `min_rate` over `epochs` epochs (torch
+/// CosineAnnealingLR without restarts); stays at min_rate afterwards.
+inline LearningRateSchedule cosine(int epochs, double min_rate = 0.0) {
+  detail::require(epochs >= 1, "schedule::cosine: epochs must be >= 1, got ", epochs);
+  detail::require(std::isfinite(min_rate) && min_rate >= 0, "schedule::cosine: min_rate must be >= 0, got ", min_rate);
+  return LearningRateSchedule([=](const ScheduleState& s) {
+    const double progress = std::min(1.0, static_cast<double>(s.epoch + 1) / epochs);
+    return min_rate + (s.base_rate - min_rate) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
+  });
+}
+
+/// Multiplies the rate by `factor` when the monitored loss has not improved by more than
+/// `threshold` (relative) for `patience` epochs (torch ReduceLROnPlateau, mode 'min', 'rel').
+inline LearningRateSchedule reduce_on_plateau(double factor = 0.1, int patience = 10, double min_rate = 0.0,
+                                              double threshold = 1e-4) {
+  detail::require(std::isfinite(factor) && factor > 0 && factor < 1,
+                  "schedule::reduce_on_plateau: factor must be in (0, 1), got ", factor);
+  detail::require(patience >= 0, "schedule::reduce_on_plateau: patience must be >= 0, got ", patience);
+  detail::require(std::isfinite(min_rate) && min_rate >= 0, "schedule::reduce_on_plateau: min_rate must be >= 0, got ",
+                  min_rate);
+  detail::require(std::isfinite(threshold) && threshold >= 0,
+                  "schedule::reduce_on_plateau: threshold must be >= 0, got ", threshold);
+  struct State {
+    double best = std::numeric_limits<double>::infinity();
+    int bad_epochs = 0;
+  };
+  auto state = std::make_shared<State>();
+  return LearningRateSchedule([=](const ScheduleState& s) {
+    if (s.monitored < state->best * (1.0 - threshold)) {
+      state->best = s.monitored;
+      state->bad_epochs = 0;
+      return s.current_rate;
+    }
+    if (++state->bad_epochs > patience) {
+      state->bad_epochs = 0;
+      return std::max(min_rate, s.current_rate * factor);
+    }
+    return s.current_rate;
+  });
+}
+
+}  // namespace schedule
+}  // namespace hourglass

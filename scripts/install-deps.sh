@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive, whatever the build needs and the machine lacks.
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, bench, python
+set -euo pipefail
+
+declare -A groups=(
+  [build]="cmake g++ make libeigen3-dev catch2 libbenchmark-dev"
+  [examples]="libcli11-dev libstb-dev nlohmann-json3-dev zlib1g-dev"
+  [python]="python3-numpy"
+  [bench]="python3-torch python3-sklearn python3-numpy"
+)
+wanted=()
+for group in "${@:-build}"; do
+  [[ -n "${groups[$group]:-}" ]] || { echo "install-deps: unknown group '$group'" >&2; exit 2; }
+  wanted+=(${groups[$group]})
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,30 @@
+// Small helpers shared by the tests: seeded data, the tiny models the checks use.
+#pragma once
+
+#include <hourglass/hourglass.hpp>
+
+#include <cstdint>
+
+namespace test {
+
+namespace hg = hourglass;
+
+/// Uniform data in [lo, hi) from a seeded engine (same numbers on every platform).
+inline Eigen::MatrixXd uniform(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed, double lo = 0.0,
+                               double hi = 1.0) {
+  hg::Random rng(seed);
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) m(i, j) = rng.uniform(lo, hi);
+  return m;
+}
+
+inline Eigen::MatrixXd normal(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
+  hg::Random rng(seed);
+  Eigen::MatrixXd m(rows, cols);
+  for (Eigen::Index j = 0; j < cols; ++j)
+    for (Eigen::Index i = 0; i < rows; ++i) m(i, j) = rng.normal();
+  return m;
+}
+
+}  // namespace test
