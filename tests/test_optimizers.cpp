@@ -22,14 +22,15 @@ TEST_CASE("Adam: two steps by hand, step count advanced once per step", "[optimi
   // t=1: m = 0.1 g, v = 0.001 g^2; m_hat = g, v_hat = g^2 -> p -= 0.1 * g / (|g| + 1e-8)
   CHECK(b.values[0] == Approx(1.0 - 0.1 * 0.5 / (0.5 + 1e-8)).epsilon(1e-12));
   CHECK(b.values[1] == Approx(-2.0 + 0.1 * 1.0 / (1.0 + 1e-8)).epsilon(1e-12));
+  const double after0 = b.values[0], after1 = b.values[1];
   b.gradients << 0.25, 0.5;
   adam.step(b);
   // t=2, component 0: m = 0.9*0.05 + 0.1*0.25 = 0.07; v = 0.999*0.00025 + 0.001*0.0625 = 0.00031225
   const double m0 = 0.07, v0 = 0.00031225;
-  const double p0 = 0.9 - (0.1 / (1 - 0.81)) * m0 / (std::sqrt(v0) / std::sqrt(1 - 0.998001) + 1e-8);
+  const double p0 = after0 - (0.1 / (1 - 0.81)) * m0 / (std::sqrt(v0) / std::sqrt(1 - 0.998001) + 1e-8);
   // component 1: m = 0.9*(-0.1) + 0.1*0.5 = -0.04; v = 0.999*0.001 + 0.001*0.25 = 0.001249
   const double m1 = -0.04, v1 = 0.001249;
-  const double p1 = -1.9 - (0.1 / (1 - 0.81)) * m1 / (std::sqrt(v1) / std::sqrt(1 - 0.998001) + 1e-8);
+  const double p1 = after1 - (0.1 / (1 - 0.81)) * m1 / (std::sqrt(v1) / std::sqrt(1 - 0.998001) + 1e-8);
   CHECK(b.values[0] == Approx(p0).epsilon(1e-12));
   CHECK(b.values[1] == Approx(p1).epsilon(1e-12));
   CHECK(adam.steps() == 2);
@@ -51,12 +52,13 @@ TEST_CASE("RMSprop: two steps by hand", "[optimizers]") {
   // v = 0.01 g^2 -> sqrt(v) = 0.1 |g|; p -= 0.01 g / (0.1|g| + 1e-8)
   CHECK(b.values[0] == Approx(1.0 - 0.01 * 2.0 / (0.2 + 1e-8)).epsilon(1e-12));
   CHECK(b.values[1] == Approx(0.0 + 0.01 * 1.0 / (0.1 + 1e-8)).epsilon(1e-12));
+  const double after0 = b.values[0], after1 = b.values[1];
   b.gradients << 1.0, 1.0;
   rms.step(b);
   const double v0 = 0.99 * 0.04 + 0.01 * 1.0;
   const double v1 = 0.99 * 0.01 + 0.01 * 1.0;
-  CHECK(b.values[0] == Approx(0.9 - 0.01 / (std::sqrt(v0) + 1e-8)).epsilon(1e-12));
-  CHECK(b.values[1] == Approx(0.1 - 0.01 / (std::sqrt(v1) + 1e-8)).epsilon(1e-12));
+  CHECK(b.values[0] == Approx(after0 - 0.01 / (std::sqrt(v0) + 1e-8)).epsilon(1e-12));
+  CHECK(b.values[1] == Approx(after1 - 0.01 / (std::sqrt(v1) + 1e-8)).epsilon(1e-12));
   CHECK(rms.steps() == 2);
 }
 

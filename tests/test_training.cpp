@@ -30,10 +30,10 @@ TEST_CASE("a linear autoencoder reaches the best rank-k reconstruction error wit
 
   using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<d, k>>, hg::Decoder<hg::Dense<k, d>>>;
   Model model(44);
-  hg::Adam<double> adam({.learning_rate = 1e-2});
+  hg::Adam<double> adam({.learning_rate = 2e-2});
   hg::FitOptions options;
-  options.epochs = 120;
-  options.batch_size = 64;
+  options.epochs = 200;
+  options.batch_size = 100;
   options.schedule = hg::schedule::cosine(options.epochs, 1e-5);
   hg::fit(model, adam, x, options);
   const double reached = model.evaluate(hg::MSE{}, x);
