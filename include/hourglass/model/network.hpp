@@ -196,7 +196,7 @@ class Network {
       kernels::dense_parameter_gradients(g, layer_input<I>(n), weight_gradient<I>(), bias_gradient<I>());
       penalty += hooks.template parameter_gradient<I>(*this, n);
       if constexpr (I > 0) {
-        gradient<I - 1>(n).noalias() = weights<I>().transpose() * g;
+        kernels::dense_input_gradient(weights<I>(), g, gradient<I - 1>(n));
       }
     });
     return penalty;
@@ -223,7 +223,12 @@ class Network {
         }
       };
       if constexpr (I == First) {
-        run(x.derived());
+        if constexpr (kernels::is_gemm_operand<D, Scalar>) {
+          run(x.derived());
+        } else {
+          const Matrix<Scalar> evaluated = x.template cast<Scalar>();  // expressions, other scalars, row-major
+          run(evaluated);
+        }
       } else {
         run(current);
       }
