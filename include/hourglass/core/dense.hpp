@@ -67,10 +67,15 @@ void activation_backward(const A& a, G&& g) {
   }
 }
 
-/// dW = G X^T and db = rowsum(G), given G = dL/dZ.
-template <class G, class X, class GW, class GB>
+/// dW = G X^T and db = rowsum(G), given G = dL/dZ. With AccumulateWeights, dW += G X^T
+/// (a weight block shared with a tied layer that has already written its part).
+template <bool AccumulateWeights = false, class G, class X, class GW, class GB>
 void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb) {
-  gw.noalias() = g * x.transpose();
+  if constexpr (AccumulateWeights) {
+    gw.noalias() += g * x.transpose();
+  } else {
+    gw.noalias() = g * x.transpose();
+  }
   gb.noalias() = g.rowwise().sum();
 }
 
