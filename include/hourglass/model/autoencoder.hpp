@@ -71,13 +71,18 @@ class BasicAutoencoder {
   /// Whether any policy corrupts the training input (then the clean batch is kept as target).
   static constexpr bool corrupts_input = (CorruptionPolicy<Policies, Scalar> || ...);
 
-  /// A model with default policies, initialised from `seed`.
+  /// A model with default policies, initialised from seed 42.
   BasicAutoencoder() : BasicAutoencoder(42) {}
+  /// A model initialised from `seed`, with the given policies (in the order of the template).
   explicit BasicAutoencoder(std::uint64_t seed, Policies... policies)
       : rng_(seed), policies_(std::move(policies)...) {
     validate_policies();
     network_.initialize(rng_);
   }
+  /// A model with default-constructed policies (their default hyperparameters).
+  explicit BasicAutoencoder(std::uint64_t seed)
+    requires(sizeof...(Policies) > 0)
+      : BasicAutoencoder(seed, Policies{}...) {}
 
   // ---- inference -------------------------------------------------------------------------
   /// The codes of a batch X (input_size x n) — one column per sample.
