@@ -91,13 +91,14 @@ void activation_backward(const A& a, G&& g) {
   }
 }
 
-/// dW = G X^T and db = rowsum(G), given G = dL/dZ.
-template <class G, class X, class GW, class GB>
+/// dW = G X^T and db = rowsum(G), given G = dL/dZ. With AccumulateWeights, dW += G X^T
+/// (a weight block shared with a tied layer that has already written its part).
+template <bool AccumulateWeights = false, class G, class X, class GW, class GB>
 void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb) {
   const Index rows = g.rows();
   const int threads = hourglass::detail::threads_for(2.0 * double(rows) * double(x.rows()) * double(g.cols()), rows / row_granule);
   hourglass::detail::parallel_ranges(rows, row_granule, threads, [&](Index first, Index count) {
-    product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x);
+    product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
     gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
   });
 }

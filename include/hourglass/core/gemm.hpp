@@ -8,7 +8,8 @@
 //   product(C, A, B)              C = A B
 //   product_transposed_lhs(C, A, B)  C = Aᵀ B
 //   product_transposed_rhs(C, A, B)  C = A Bᵀ
-// A, B, C are column-major dense blocks (Matrix, Map, or column ranges of them).
+// A, B, C are dense blocks with unit inner stride (Matrix, Map, row or column ranges of them),
+// column- or row-major.
 #pragma once
 
 #include "config.hpp"
@@ -80,28 +81,49 @@ void gemm(Index rows, Index cols, Index depth, const Scalar* lhs, Index lhs_stri
 
 }  // namespace detail
 
+namespace detail {
+
+template <class M>
+inline constexpr int storage_order = (std::remove_cvref_t<M>::Flags & Eigen::RowMajorBit) ? Eigen::RowMajor : Eigen::ColMajor;
+inline constexpr int flip(int order) { return order == Eigen::RowMajor ? Eigen::ColMajor : Eigen::RowMajor; }
+
+/// C (+)= op(A) op(B), op = transpose when TransposeA/TransposeB. Any storage order for A, B
+/// and C (a tied layer's weights are a row-major view); a row-major C is computed as
+/// Cᵀ = op(B)ᵀ op(A)ᵀ into the same memory.
+template <bool TransposeA, bool TransposeB, class C, class A, class B>
+void product(C& c, const A& a, const B& b, bool accumulate) {
+  constexpr int lhs = TransposeA ? flip(storage_order<A>) : storage_order<A>;
+  constexpr int rhs = TransposeB ? flip(storage_order<B>) : storage_order<B>;
+  const Index depth = TransposeA ? a.rows() : a.cols();
+  eigen_assert(c.rows() == (TransposeA ? a.cols() : a.rows()) && c.cols() == (TransposeB ? b.rows() : b.cols()) &&
+               depth == (TransposeB ? b.cols() : b.rows()));
+  if constexpr (storage_order<C> == Eigen::ColMajor) {
+    gemm<lhs, rhs>(c.rows(), c.cols(), depth, a.data(), a.outerStride(), b.data(), b.outerStride(), c.data(),
+                   c.outerStride(), accumulate);
+  } else {
+    gemm<flip(rhs), flip(lhs)>(c.cols(), c.rows(), depth, b.data(), b.outerStride(), a.data(), a.outerStride(),
+                               c.data(), c.outerStride(), accumulate);
+  }
+}
+
+}  // namespace detail
+
 /// C = A B (or C += A B with accumulate).
 template <class C, class A, class B>
 void product(C&& c, const A& a, const B& b, bool accumulate = false) {
-  eigen_assert(c.rows() == a.rows() && c.cols() == b.cols() && a.cols() == b.rows());
-  detail::gemm<Eigen::ColMajor, Eigen::ColMajor>(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
-                                                 b.outerStride(), c.data(), c.outerStride(), accumulate);
+  detail::product<false, false>(c, a, b, accumulate);
 }
 
 /// C = Aᵀ B (or +=).
 template <class C, class A, class B>
 void product_transposed_lhs(C&& c, const A& a, const B& b, bool accumulate = false) {
-  eigen_assert(c.rows() == a.cols() && c.cols() == b.cols() && a.rows() == b.rows());
-  detail::gemm<Eigen::RowMajor, Eigen::ColMajor>(c.rows(), c.cols(), a.rows(), a.data(), a.outerStride(), b.data(),
-                                                 b.outerStride(), c.data(), c.outerStride(), accumulate);
+  detail::product<true, false>(c, a, b, accumulate);
 }
 
 /// C = A Bᵀ (or +=).
 template <class C, class A, class B>
 void product_transposed_rhs(C&& c, const A& a, const B& b, bool accumulate = false) {
-  eigen_assert(c.rows() == a.rows() && c.cols() == b.rows() && a.cols() == b.cols());
-  detail::gemm<Eigen::ColMajor, Eigen::RowMajor>(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
-                                                 b.outerStride(), c.data(), c.outerStride(), accumulate);
+  detail::product<false, true>(c, a, b, accumulate);
 }
 
 }  // namespace hourglass::kernels
