@@ -61,7 +61,9 @@ void dense_forward(const W& w, const B& b, const X& x, A&& a) {
   hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
     auto out = a.middleCols(first, count);
     product(out, w, x.middleCols(first, count));
-    out = Act::apply(out.array().colwise() + b.array()).matrix();
+    // Bias and activation in one pass, a column at a time: Eigen does not vectorise a
+    // broadcast (colwise) sum inside a transcendental function (6 ns/element vs 0.6).
+    for (Index j = 0; j < count; ++j) out.col(j) = Act::apply(out.col(j).array() + b.array()).matrix();
   });
 }
 
@@ -74,8 +76,10 @@ void dense_forward_keep_logits(const W& w, const B& b, const X& x, Z&& z, A&& a)
   hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
     auto logits = z.middleCols(first, count);
     product(logits, w, x.middleCols(first, count));
-    logits.colwise() += b;
-    a.middleCols(first, count) = Act::apply(logits.array()).matrix();
+    for (Index j = first; j < first + count; ++j) {
+      z.col(j) += b;
+      a.col(j) = Act::apply(z.col(j).array()).matrix();
+    }
   });
 }
 
