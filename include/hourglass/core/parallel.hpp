@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "denormals.hpp"
 
 #include <algorithm>
 
@@ -38,13 +39,17 @@ template <class F>
 void parallel_ranges(Index n, Index granule, int threads, F&& f) {
 #if defined(_OPENMP)
   if (threads > 1) {
+    const unsigned mode = floating_point_mode();  // workers compute as the caller does (FTZ/DAZ)
 #pragma omp parallel num_threads(threads)
     {
+      const unsigned worker_mode = floating_point_mode();
+      set_floating_point_mode(mode);
       const Index t = omp_get_thread_num(), count = omp_get_num_threads();
       const Index units = (n + granule - 1) / granule;
       const Index begin = std::min(n, units * t / count * granule);
       const Index end = std::min(n, units * (t + 1) / count * granule);
       if (end > begin) f(begin, end - begin);
+      set_floating_point_mode(worker_mode);
     }
     return;
   }
