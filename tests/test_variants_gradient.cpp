@@ -50,13 +50,32 @@ TEST_CASE("each penalty alone has the gradient of its value", "[variants][gradie
     Deep<hg::SparseKL<>> model(3, {.rho = 0.05, .beta = 3.0});
     CHECK(check(model, ZeroLoss{}, x, x) < 1e-6);
   }
-  SECTION("contractive through sigmoid, ELU and tanh encoder layers") {
+  SECTION("contractive (whole-encoder Jacobian) through tanh, ELU and sigmoid encoder layers") {
     Deep<hg::Contractive> model(4, {.lambda = 0.5});
     CHECK(check(model, ZeroLoss{}, x, x) < 1e-6);
   }
-  SECTION("contractive through ReLU layers (direct term only) and a linear code") {
-    using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 5, hg::ReLU>, hg::Dense<5, 3>>,
+  SECTION("contractive (whole-encoder Jacobian) through ReLU layers and a linear code") {
+    using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 5, hg::ReLU>, hg::Dense<5, 4, hg::ReLU>, hg::Dense<4, 3>>,
                                        hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>, hg::Contractive>;
+    Model model(5, {.lambda = 0.5});
+    CHECK(check(model, ZeroLoss{}, x, x) < 1e-6);
+  }
+  SECTION("contractive, one sigmoid / tanh / ReLU layer (closed form)") {
+    using D = hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>;
+    hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::Sigmoid>>, D, hg::Contractive> sigmoid(41, {.lambda = 0.5});
+    CHECK(check(sigmoid, ZeroLoss{}, x, x) < 1e-6);
+    hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::Tanh>>, D, hg::Contractive> tanh(42, {.lambda = 0.5});
+    CHECK(check(tanh, ZeroLoss{}, x, x) < 1e-6);
+    hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::ReLU>>, D, hg::Contractive> relu(43, {.lambda = 0.5});
+    CHECK(check(relu, ZeroLoss{}, x, x) < 1e-6);
+  }
+  SECTION("layerwise contractive through tanh, ELU and sigmoid encoder layers") {
+    Deep<hg::ContractiveLayerwise> model(44, {.lambda = 0.5});
+    CHECK(check(model, ZeroLoss{}, x, x) < 1e-6);
+  }
+  SECTION("layerwise contractive through ReLU layers (direct term only) and a linear code") {
+    using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 5, hg::ReLU>, hg::Dense<5, 3>>,
+                                       hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>, hg::ContractiveLayerwise>;
     Model model(5, {.lambda = 0.5});
     CHECK(check(model, ZeroLoss{}, x, x) < 1e-6);
   }
@@ -80,6 +99,12 @@ TEST_CASE("full models with each variant match finite differences", "[variants][
     using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::Tanh>>,
                                        hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>, hg::Contractive>;
     Model model(13, {.lambda = 0.2});
+    CHECK(check(model, hg::MSE{}, x, x) < 1e-6);
+  }
+  SECTION("contractive, two-layer tanh/sigmoid encoder, MSE") {
+    using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 5, hg::Tanh>, hg::Dense<5, 3, hg::Sigmoid>>,
+                                       hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>, hg::Contractive>;
+    Model model(16, {.lambda = 0.2});
     CHECK(check(model, hg::MSE{}, x, x) < 1e-6);
   }
   SECTION("weight decay, MSE") {
@@ -125,9 +150,9 @@ TEST_CASE("everything combined: denoising, sparse KL, sparse L1, contractive, de
   using Model = hg::BasicAutoencoder<
       double, hg::Encoder<hg::Dense<6, 5, hg::Tanh>, hg::Dense<5, 4, hg::Sigmoid>>,
       hg::Decoder<hg::TiedDense<1, hg::Sigmoid>, hg::Dense<5, 6, hg::Sigmoid>>, hg::GaussianNoise, hg::SparseKL<>,
-      hg::SparseL1<0>, hg::Contractive, hg::WeightDecay, hg::SaltAndPepper>;
+      hg::SparseL1<0>, hg::Contractive, hg::WeightDecay, hg::SaltAndPepper, hg::ContractiveLayerwise>;
   Model model(31, {.sigma = 0.1}, {.rho = 0.2, .beta = 0.5}, {.lambda = 0.01}, {.lambda = 0.05}, {.lambda = 0.01},
-              {.fraction = 0.2});
+              {.fraction = 0.2}, {.lambda = 0.02});
   Eigen::MatrixXd corrupted = x;
   hg::Random rng(8);
   model.policy<hg::GaussianNoise>().corrupt(corrupted, rng);

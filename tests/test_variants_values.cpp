@@ -55,6 +55,35 @@ TEST_CASE("contractive penalty: Rifai's closed form on the STYLE.md test vector"
   CHECK(model.compute_gradients(ZeroLoss{}, twice, twice).penalty == ten_decimals(0.2863600216));
 }
 
+TEST_CASE("contractive penalty of a 3-layer encoder is the mean squared norm of its Jacobian", "[variants][contractive]") {
+  // The Jacobian built explicitly, sample by sample, as D_2 W_2 D_1 W_1 D_0 W_0.
+  using Enc = hg::Encoder<hg::Dense<5, 4, hg::Tanh>, hg::Dense<4, 4, hg::Sigmoid>, hg::Dense<4, 3, hg::Tanh>>;
+  using Model = hg::BasicAutoencoder<double, Enc, hg::Decoder<hg::Dense<3, 5>>, hg::Contractive>;
+  using Layerwise = hg::BasicAutoencoder<double, Enc, hg::Decoder<hg::Dense<3, 5>>, hg::ContractiveLayerwise>;
+  Model model(11, {.lambda = 0.7});
+  const Eigen::MatrixXd x = test::uniform(5, 6, 12, -1, 1);
+  const double penalty = model.compute_gradients(ZeroLoss{}, x, x).penalty;
+  const Eigen::MatrixXd a0 = (model.weights<0>() * x).colwise() + model.bias<0>();
+  const Eigen::MatrixXd h0 = a0.array().tanh().matrix();
+  const Eigen::MatrixXd h1 = (1 / (1 + (-((model.weights<1>() * h0).colwise() + model.bias<1>()).array()).exp())).matrix();
+  const Eigen::MatrixXd h2 = ((model.weights<2>() * h1).colwise() + model.bias<2>()).array().tanh().matrix();
+  double expected = 0, layerwise_expected = 0;
+  for (Eigen::Index k = 0; k < x.cols(); ++k) {
+    const Eigen::VectorXd d0 = 1 - h0.col(k).array().square(), d1 = h1.col(k).array() * (1 - h1.col(k).array()),
+                          d2 = 1 - h2.col(k).array().square();
+    const Eigen::MatrixXd j0 = d0.asDiagonal() * model.weights<0>(), j1 = d1.asDiagonal() * model.weights<1>(),
+                          j2 = d2.asDiagonal() * model.weights<2>();
+    expected += (j2 * j1 * j0).squaredNorm();
+    layerwise_expected += j0.squaredNorm() + j1.squaredNorm() + j2.squaredNorm();
+  }
+  expected *= 0.7 / static_cast<double>(x.cols());
+  layerwise_expected *= 0.7 / static_cast<double>(x.cols());
+  CHECK(penalty == Approx(expected).epsilon(1e-12));
+  Layerwise layerwise(11, {.lambda = 0.7});
+  CHECK(layerwise.compute_gradients(ZeroLoss{}, x, x).penalty == Approx(layerwise_expected).epsilon(1e-12));
+  WARN("3-layer encoder: whole-Jacobian penalty " << penalty << ", layerwise penalty " << layerwise_expected);
+}
+
 TEST_CASE("KL sparsity: hand values, and through a model", "[variants][sparse_kl]") {
   CHECK(hg::kl_divergence(0.05, 0.1) == ten_decimals(0.0167065012));
   CHECK(hg::kl_divergence_derivative(0.05, 0.1) == ten_decimals(0.5555555556));
@@ -176,7 +205,8 @@ TEST_CASE("policies describe themselves with their hyperparameters", "[variants]
   CHECK(hg::SparseKL<2>{.rho = 0.05, .beta = 3}.describe() == "sparse_kl(rho=0.05,beta=3,layer=2)");
   CHECK(hg::SparseKL<>{}.describe() == "sparse_kl(rho=0.05,beta=3,layer=code)");
   CHECK(hg::SparseL1<>{.lambda = 1e-3}.describe() == "sparse_l1(lambda=0.001,layer=code)");
-  CHECK(hg::Contractive{.lambda = 0.1}.describe() == "contractive(lambda=0.1,layers=encoder)");
+  CHECK(hg::Contractive{.lambda = 0.1}.describe() == "contractive(lambda=0.1)");
+  CHECK(hg::ContractiveLayerwise{.lambda = 0.1}.describe() == "contractive_layerwise(lambda=0.1)");
   CHECK(hg::WeightDecay{.lambda = 1e-4}.describe() == "l2_weight_decay(lambda=0.0001)");
   CHECK(hg::GaussianNoise{.sigma = 0.3}.describe() == "gaussian_noise(sigma=0.3)");
   CHECK(hg::MaskingNoise{.fraction = 0.25}.describe() == "masking_noise(fraction=0.25)");

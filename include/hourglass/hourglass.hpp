@@ -29,6 +29,7 @@
 #include "objectives/corruption/salt_and_pepper.hpp"
 #include "objectives/metrics.hpp"
 #include "objectives/penalties/contractive.hpp"
+#include "objectives/penalties/contractive_layerwise.hpp"
 #include "objectives/penalties/sparse_kl.hpp"
 #include "objectives/penalties/sparse_l1.hpp"
 #include "objectives/penalties/weight_decay.hpp"

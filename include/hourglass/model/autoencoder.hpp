@@ -12,6 +12,9 @@
 //
 // The gradient hooks are called during backward as described in model/network.hpp and return
 // the value of the penalty they added. docs/design.md shows how a batch flows through fit().
+// The library's policies — SparseL1, SparseKL, Contractive, ContractiveLayerwise, WeightDecay
+// (objectives/penalties/) and GaussianNoise, MaskingNoise, SaltAndPepper (objectives/corruption/)
+// — and tied decoder layers (TiedDense, core/tied_dense.hpp) are described in docs/variants.md.
 #pragma once
 
 #include "../core/config.hpp"
