@@ -8,8 +8,10 @@
 //   objectives/   losses, metrics (penalties and corruption policies live here too)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
+//   baselines/    PCA, the linear baseline autoencoders are compared with
 #pragma once
 
+#include "baselines/pca.hpp"
 #include "core/activations.hpp"
 #include "core/config.hpp"
 #include "core/dense.hpp"

@@ -1,0 +1,68 @@
+// Training: one step (gather the batch, forward, backward, Adam) at batch 64/256/1024, and a full
+// epoch over 60,000 synthetic samples through hg::fit (shuffling included), for both architectures.
+#include <benchmark/benchmark.h>
+
+#include "models.hpp"
+
+#include <numeric>
+#include <vector>
+
+namespace {
+
+constexpr Eigen::Index samples = 60000;
+
+const Eigen::MatrixXf& data() {
+  static const Eigen::MatrixXf x = bench::synthetic(784, samples);
+  return x;
+}
+
+template <class Model>
+void BM_Step(benchmark::State& state) {
+  const Eigen::Index batch = state.range(0);
+  Model model(1);
+  hg::Adam<float> adam;
+  std::vector<hg::Index> order(static_cast<std::size_t>(samples));
+  std::iota(order.begin(), order.end(), hg::Index{0});
+  model.rng().shuffle(std::span<hg::Index>(order));
+  Eigen::Index first = 0;
+  for (auto _ : state) {
+    if (first + batch > samples) first = 0;
+    model.load_batch(data(), std::span<const hg::Index>(order).subspan(static_cast<std::size_t>(first),
+                                                                      static_cast<std::size_t>(batch)));
+    const auto objective = model.compute_gradients(hg::MSE{});
+    benchmark::DoNotOptimize(objective);
+    adam.step(model.parameters());
+    first += batch;
+  }
+  const double n = static_cast<double>(state.iterations()) * static_cast<double>(batch);
+  state.counters["samples/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(n * bench::training_flops<Model>() * 1e-9, benchmark::Counter::kIsRate);
+}
+
+template <class Model>
+void BM_Epoch(benchmark::State& state) {
+  Model model(1);
+  hg::Adam<float> adam;
+  hg::FitOptions options;
+  options.epochs = 1;
+  options.batch_size = state.range(0);
+  options.progress = hg::Progress::never;
+  data();
+  for (auto _ : state) hg::fit(model, adam, data(), options);
+  const double n = static_cast<double>(state.iterations()) * static_cast<double>(samples);
+  state.counters["samples/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(n * bench::training_flops<Model>() * 1e-9, benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(BM_Step, bench::Small)->Name("train_step/small")->ArgName("batch")->Arg(64)->Arg(256)->Arg(1024)
+    ->MinTime(1.0)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Step, bench::Hinton)->Name("train_step/hinton")->ArgName("batch")->Arg(64)->Arg(256)->Arg(1024)
+    ->MinTime(1.0)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Epoch, bench::Small)->Name("epoch_60000/small")->ArgName("batch")->Arg(256)->Iterations(2)
+    ->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Epoch, bench::Hinton)->Name("epoch_60000/hinton")->ArgName("batch")->Arg(256)->Iterations(1)
+    ->Unit(benchmark::kSecond)->UseRealTime();
+
+BENCHMARK_MAIN();
