@@ -209,3 +209,24 @@ TEST_CASE("writes are atomic: a failed save leaves the previous file intact", "[
   Model<float> a(1);
   CHECK_THROWS_AS(io::save_model(dir / "no-such-folder" / "m.safetensors", a), io::FileError);
 }
+
+TEMPLATE_TEST_CASE("save_pca / load_pca round-trip bit-exactly", "[io][safetensors][pca]", float, double) {
+  test::TempDir dir;
+  const Eigen::Matrix<TestType, -1, -1> x = test::uniform(8, 50, 4).cast<TestType>();
+  hg::PCA<TestType> pca(3);
+  pca.fit(x);
+  io::save_pca(dir / "pca.safetensors", pca, {{"dataset", "random"}});
+  const auto back = io::load_pca<TestType>(dir / "pca.safetensors");
+  CHECK(back.components() == pca.components());
+  CHECK(back.mean() == pca.mean());
+  CHECK(back.explained_variance() == pca.explained_variance());
+  CHECK(back.total_variance() == pca.total_variance());
+  CHECK(back.samples_seen() == 50);
+  CHECK(back.reconstruct(x) == pca.reconstruct(x));
+  const io::SafetensorsReader r(dir / "pca.safetensors");
+  CHECK(r.info("components").shape == std::vector<std::int64_t>{3, 8});  // scikit-learn's layout
+  Model<TestType> m(1);
+  CHECK_THROWS_WITH(io::load_model(dir / "pca.safetensors", m), Contains("is not an hourglass model"));
+  io::save_model(dir / "m.safetensors", m);
+  CHECK_THROWS_WITH(io::load_pca<TestType>(dir / "m.safetensors"), Contains("is not an hourglass PCA"));
+}

@@ -24,6 +24,7 @@
 //   hourglass::io::load_model("ckpt.safetensors", model, &adam);
 #pragma once
 
+#include "../baselines/pca.hpp"
 #include "../core/config.hpp"
 #include "../training/optimizers/optimizer.hpp"
 #include "file.hpp"
@@ -37,6 +38,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <iomanip>
 #include <map>
 #include <string>
 #include <string_view>
@@ -498,6 +500,54 @@ void load_model(const std::filesystem::path& path, Model& model) {
 template <class Model, Optimizer Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer) {
   detail::load_model<Model, Opt>(path, model, &optimizer);
+}
+
+// ---- PCA ---------------------------------------------------------------------------------
+// Tensors as scikit-learn's attributes: components [k, d] (one component per row), mean [d],
+// explained_variance [k]; metadata format "hourglass-pca", scalar, total_variance, samples_seen.
+
+/// Saves a fitted PCA atomically.
+template <class Scalar>
+void save_pca(const std::filesystem::path& path, const PCA<Scalar>& pca,
+              const std::map<std::string, std::string>& extra = {}) {
+  SafetensorsWriter w;
+  for (const auto& [k, v] : extra) w.set_metadata(k, v);
+  w.set_metadata("format", "hourglass-pca");
+  w.set_metadata("format_version", "1");
+  w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
+  w.set_metadata("total_variance", detail::concat(std::setprecision(17), pca.total_variance()));
+  w.set_metadata("samples_seen", std::to_string(pca.samples_seen()));
+  w.add_matrix("components", pca.components().transpose());
+  w.add_vector("mean", pca.mean());
+  w.add_vector("explained_variance", pca.explained_variance());
+  w.save(path);
+}
+
+/// Loads a PCA saved by save_pca (checked: shapes, scalar type, finite values).
+template <class Scalar>
+PCA<Scalar> load_pca(const std::filesystem::path& path) {
+  const SafetensorsReader r(path);
+  if (r.metadata("format") != "hourglass-pca") r.fail("is not an hourglass PCA (metadata format is not \"hourglass-pca\")");
+  if (r.metadata("scalar") != scalar_name<Scalar>())
+    r.fail("holds " + r.metadata("scalar") + " values but PCA<" + std::string(scalar_name<Scalar>()) + "> was asked for");
+  const TensorInfo& c = r.info("components");
+  if (c.shape.size() != 2) r.fail("tensor 'components' must be 2-D [k, d]");
+  const Index k = static_cast<Index>(c.shape[0]), d = static_cast<Index>(c.shape[1]);
+  double total = 0;
+  long long seen = 0;
+  try {
+    total = std::stod(r.metadata("total_variance"));
+    seen = std::stoll(r.metadata("samples_seen"));
+  } catch (const std::exception&) {
+    r.fail("metadata total_variance / samples_seen missing or not numbers");
+  }
+  try {
+    return PCA<Scalar>::from_parameters(r.template matrix<Scalar>("components", k, d).transpose(),
+                                        r.template vector<Scalar>("mean", d),
+                                        r.template vector<Scalar>("explained_variance", k), total, seen);
+  } catch (const std::invalid_argument& e) {
+    r.fail(e.what());
+  }
 }
 
 }  // namespace hourglass::io
