@@ -70,7 +70,10 @@ inline std::vector<unsigned char> read_all(const std::filesystem::path& path,
 /// previous file at `path` (if any) is untouched, and FileError is thrown.
 inline void write_atomically(const std::filesystem::path& path, const std::function<void(std::FILE*)>& write) {
   const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string temp = (folder / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+  // Built by append: GCC 12 at -O3 reports a false -Wrestrict for "." + std::string here.
+  std::string name(1, '.');
+  name.append(path.filename().string()).append(".tmp.XXXXXX");
+  std::string temp = (folder / name).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw FileError(path, std::string("cannot create a temporary file in its folder: ") + std::strerror(errno));
   std::FILE* file = ::fdopen(fd, "wb");
