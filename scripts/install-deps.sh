@@ -7,7 +7,9 @@ declare -A groups=(
   [build]="cmake g++ make libeigen3-dev catch2 libbenchmark-dev"
   [examples]="libcli11-dev libstb-dev nlohmann-json3-dev zlib1g-dev"
   [python]="python3-numpy"
-  [bench]="python3-torch python3-sklearn python3-numpy"
+  # bench: the peers of benchmarks/compare/run.sh; OpenBLAS so numpy/PyTorch do not fall back to
+  # the reference BLAS; matplotlib for the plot of scripts/vs-pca.sh.
+  [bench]="python3-torch python3-sklearn python3-numpy python3-matplotlib libopenblas0-pthread"
 )
 wanted=()
 for group in "${@:-build}"; do

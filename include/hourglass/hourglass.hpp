@@ -3,9 +3,9 @@
 // model only pays for a model.
 //
 // The folders are the layers of the library, each using only those above it in this list:
-//   core/         activations, the Dense layer, the flat parameter buffer, the random engine
+//   core/         activations, the Dense and TiedDense layers, the flat parameter buffer, the random engine
 //   model/        Encoder, Decoder, Network, Autoencoder
-//   objectives/   losses, metrics (penalties and corruption policies live here too)
+//   objectives/   losses, metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
@@ -17,13 +17,22 @@
 #include "core/dense.hpp"
 #include "core/parameters.hpp"
 #include "core/random.hpp"
+#include "core/tied_dense.hpp"
 #include "diagnostics/gradient_check.hpp"
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
 #include "model/network.hpp"
 #include "objectives/losses.hpp"
+#include "objectives/corruption/gaussian.hpp"
+#include "objectives/corruption/masking.hpp"
+#include "objectives/corruption/salt_and_pepper.hpp"
 #include "objectives/metrics.hpp"
+#include "objectives/penalties/contractive.hpp"
+#include "objectives/penalties/contractive_layerwise.hpp"
+#include "objectives/penalties/sparse_kl.hpp"
+#include "objectives/penalties/sparse_l1.hpp"
+#include "objectives/penalties/weight_decay.hpp"
 #include "training/fit.hpp"
 #include "training/optimizers/adam.hpp"
 #include "training/optimizers/rmsprop.hpp"

@@ -25,6 +25,11 @@ template <class Scalar>
 using VectorMap = Eigen::Map<Vector<Scalar>>;
 template <class Scalar>
 using ConstVectorMap = Eigen::Map<const Vector<Scalar>>;
+/// Element-wise views of a stretch of a vector (used by the optimizers' fused updates).
+template <class Scalar>
+using ArrayMap = Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
+template <class Scalar>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>;
 
 namespace detail {
 

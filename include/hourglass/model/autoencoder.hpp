@@ -12,6 +12,9 @@
 //
 // The gradient hooks are called during backward as described in model/network.hpp and return
 // the value of the penalty they added. docs/design.md shows how a batch flows through fit().
+// The library's policies — SparseL1, SparseKL, Contractive, ContractiveLayerwise, WeightDecay
+// (objectives/penalties/) and GaussianNoise, MaskingNoise, SaltAndPepper (objectives/corruption/)
+// — and tied decoder layers (TiedDense, core/tied_dense.hpp) are described in docs/variants.md.
 #pragma once
 
 #include "../core/config.hpp"
@@ -42,17 +45,19 @@ struct JoinedNetwork<Scalar, Encoder<E...>, Decoder<D...>> {
 };
 }  // namespace detail
 
-template <class Scalar_, class Enc, class Dec, class... Policies>
+template <class Scalar_, class Enc, class DecoderSpec, class... Policies>
 class BasicAutoencoder {
   static_assert(is_encoder<Enc>, "the first model argument must be an Encoder<Layers...>");
-  static_assert(is_decoder<Dec>, "the second model argument must be a Decoder<Layers...>");
+  static_assert(is_decoder<DecoderSpec>, "the second model argument must be a Decoder<Layers...>");
+  // TiedDense<K> decoder entries get their sizes from encoder layer K here.
+  using Dec = typename DecoderSpec::template resolved<Enc>;
   static_assert(DecoderTakesCode<Enc::code_size, Dec::code_size>::value);
   static_assert(DecoderRestoresInput<Enc::input_size, Dec::output_size>::value);
 
  public:
   using Scalar = Scalar_;
   using encoder_type = Enc;
-  using decoder_type = Dec;
+  using decoder_type = Dec;  ///< the decoder with TiedDense specs resolved to TiedDenseLayer
   using network_type = typename detail::JoinedNetwork<Scalar, Enc, Dec>::type;
   using policy_types = std::tuple<Policies...>;
 
@@ -69,13 +74,18 @@ class BasicAutoencoder {
   /// Whether any policy corrupts the training input (then the clean batch is kept as target).
   static constexpr bool corrupts_input = (CorruptionPolicy<Policies, Scalar> || ...);
 
-  /// A model with default policies, initialised from `seed`.
+  /// A model with default policies, initialised from seed 42.
   BasicAutoencoder() : BasicAutoencoder(42) {}
+  /// A model initialised from `seed`, with the given policies (in the order of the template).
   explicit BasicAutoencoder(std::uint64_t seed, Policies... policies)
       : rng_(seed), policies_(std::move(policies)...) {
     validate_policies();
     network_.initialize(rng_);
   }
+  /// A model with default-constructed policies (their default hyperparameters).
+  explicit BasicAutoencoder(std::uint64_t seed)
+    requires(sizeof...(Policies) > 0)
+      : BasicAutoencoder(seed, Policies{}...) {}
 
   // ---- inference -------------------------------------------------------------------------
   /// The codes of a batch X (input_size x n) — one column per sample.

@@ -13,6 +13,10 @@
 //                          (+ hooks.parameter_gradient<I>:     penalties on weights directly)
 //   G_{I-1} = W_I^T G_I    (skipped for I = 0: nobody needs dL/dX)
 // Each hook returns the value of the penalty it added, so the objective is the loss plus their sum.
+//
+// Tied layers (core/tied_dense.hpp): weights<I>() of a TiedDenseLayer tied to layer K is a
+// row-major view of K's block, i.e. W_K^T, and so is weight_gradient<I>(). Going down, the first
+// layer to reach a shared block assigns dW, the others (the tied-to layer last) add to it.
 #pragma once
 
 #include "../core/config.hpp"
@@ -20,12 +24,14 @@
 #include "../core/parameters.hpp"
 #include "../core/random.hpp"
 #include "../core/static_for.hpp"
+#include "../core/tied_dense.hpp"
 #include "chain.hpp"
 
 #include <array>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace hourglass {
 
@@ -56,6 +62,28 @@ concept Loss = requires {
   { L::template uses_logits<Identity> } -> std::convertible_to<bool>;
 };
 
+namespace detail {
+/// The layer whose block holds layer I's weights: I itself, or the layer a tied layer uses.
+template <class L, std::size_t I>
+constexpr std::size_t weight_owner() {
+  if constexpr (is_tied_layer<L>) {
+    return L::tied_to;
+  } else {
+    return I;
+  }
+}
+
+/// A tied layer I must follow the layer it uses and have its transposed shape.
+template <std::size_t I, std::size_t TiedTo, bool TiedToOwnsWeights, bool ShapesTransposed>
+struct TiedLayerFits {
+  static_assert(TiedTo < I, "TiedDenseLayer<K>: K must be an earlier layer of the chain (TiedLayerFits<I, K, ...>)");
+  static_assert(TiedToOwnsWeights, "TiedDenseLayer<K>: layer K is itself tied (TiedLayerFits<I, K, ...>)");
+  static_assert(ShapesTransposed,
+                "TiedDenseLayer<K, In, Out>: In and Out must be layer K's Out and In (TiedLayerFits<I, K, ...>)");
+  static constexpr bool value = true;
+};
+}  // namespace detail
+
 template <class Scalar_, Layer... Layers>
 class Network {
  public:
@@ -69,6 +97,40 @@ class Network {
   static constexpr Index output_size = Chain::out;
   static constexpr ParameterLayout<depth> layout = make_parameter_layout<Layers...>();
   static constexpr Index parameter_count = layout.total;
+  /// The number of weights (not biases, not padding); a tied layer's weights count once.
+  static constexpr Index weight_parameter_count = (Layers::weight_count + ...);
+
+  /// weight_owner[I]: the layer whose parameter block holds layer I's weights.
+  static constexpr std::array<std::size_t, depth> weight_owner = []<std::size_t... I>(std::index_sequence<I...>) {
+    return std::array<std::size_t, depth>{detail::weight_owner<Layers, I>()...};
+  }(std::index_sequence_for<Layers...>{});
+  template <std::size_t I>
+  static constexpr bool is_tied = is_tied_layer<layer<I>>;
+
+ private:
+  /// Whether layer I is the first, going down, to write its weight block's gradient.
+  template <std::size_t I>
+  static constexpr bool first_gradient_writer = [] {
+    for (std::size_t j = I + 1; j < depth; ++j)
+      if (weight_owner[j] == weight_owner[I]) return false;
+    return true;
+  }();
+  static constexpr bool tied_layers_fit = [] {
+    bool ok = true;
+    detail::static_for<depth>([&](auto i) {
+      constexpr std::size_t I = decltype(i)::value;
+      if constexpr (is_tied_layer<layer<I>>) {
+        constexpr std::size_t K = layer<I>::tied_to;
+        using T = layer<(K < depth ? K : 0)>;
+        ok = ok && detail::TiedLayerFits<I, K, !is_tied_layer<T>, T::in == layer<I>::out && T::out == layer<I>::in>::value;
+      }
+    });
+    return ok;
+  }();
+  static_assert(tied_layers_fit);
+  using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+ public:
 
   Network() : params_(parameter_count) {}
 
@@ -76,7 +138,11 @@ class Network {
   void initialize(Random& rng) {
     detail::static_for<depth>([&](auto i) {
       constexpr std::size_t I = decltype(i)::value;
-      initialize_dense<layer<I>>(rng, weights<I>(), bias<I>());
+      if constexpr (is_tied<I>) {
+        bias<I>().setZero();  // the weights are initialised with the layer they belong to
+      } else {
+        initialize_dense<layer<I>>(rng, weights<I>(), bias<I>());
+      }
     });
   }
 
@@ -84,11 +150,23 @@ class Network {
   ParameterBuffer<Scalar>& parameters() { return params_; }
   const ParameterBuffer<Scalar>& parameters() const { return params_; }
 
+  /// W_I (Out x In): a map into the buffer; for a tied layer, a row-major map of W_K, i.e. W_K^T.
   template <std::size_t I>
-  MatrixMap<Scalar> weights() { return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in); }
+  auto weights() {
+    if constexpr (is_tied<I>) {
+      return Eigen::Map<RowMajor>(params_.values.data() + layout.weight[weight_owner[I]], layer<I>::out, layer<I>::in);
+    } else {
+      return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in);
+    }
+  }
   template <std::size_t I>
-  ConstMatrixMap<Scalar> weights() const {
-    return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in);
+  auto weights() const {
+    if constexpr (is_tied<I>) {
+      return Eigen::Map<const RowMajor>(params_.values.data() + layout.weight[weight_owner[I]], layer<I>::out,
+                                        layer<I>::in);
+    } else {
+      return params_.value_block(layout.weight[I], layer<I>::out, layer<I>::in);
+    }
   }
   template <std::size_t I>
   VectorMap<Scalar> bias() { return VectorMap<Scalar>(params_.values.data() + layout.bias[I], layer<I>::out); }
@@ -96,9 +174,15 @@ class Network {
   ConstVectorMap<Scalar> bias() const {
     return ConstVectorMap<Scalar>(params_.values.data() + layout.bias[I], layer<I>::out);
   }
+  /// dW_I, shaped like weights<I>() (shared with layer K for a tied layer).
   template <std::size_t I>
-  MatrixMap<Scalar> weight_gradient() {
-    return params_.gradient_block(layout.weight[I], layer<I>::out, layer<I>::in);
+  auto weight_gradient() {
+    if constexpr (is_tied<I>) {
+      return Eigen::Map<RowMajor>(params_.gradients.data() + layout.weight[weight_owner[I]], layer<I>::out,
+                                  layer<I>::in);
+    } else {
+      return params_.gradient_block(layout.weight[I], layer<I>::out, layer<I>::in);
+    }
   }
   template <std::size_t I>
   VectorMap<Scalar> bias_gradient() {
@@ -193,10 +277,11 @@ class Network {
         kernels::activation_backward<Act>(activation<I>(n), g);
       }
       penalty += hooks.template preactivation_gradient<I>(*this, n);
-      kernels::dense_parameter_gradients(g, layer_input<I>(n), weight_gradient<I>(), bias_gradient<I>());
+      kernels::dense_parameter_gradients<!first_gradient_writer<I>>(g, layer_input<I>(n), weight_gradient<I>(),
+                                                                    bias_gradient<I>());
       penalty += hooks.template parameter_gradient<I>(*this, n);
       if constexpr (I > 0) {
-        gradient<I - 1>(n).noalias() = weights<I>().transpose() * g;
+        kernels::dense_input_gradient(weights<I>(), g, gradient<I - 1>(n));
       }
     });
     return penalty;
@@ -223,7 +308,12 @@ class Network {
         }
       };
       if constexpr (I == First) {
-        run(x.derived());
+        if constexpr (kernels::is_gemm_operand<D, Scalar>) {
+          run(x.derived());
+        } else {
+          const Matrix<Scalar> evaluated = x.template cast<Scalar>();  // expressions, other scalars, row-major
+          run(evaluated);
+        }
       } else {
         run(current);
       }

@@ -35,10 +35,16 @@ struct MeanSquaredError {
   static typename A::Scalar value_and_gradient(const A& a, const Y& y, G&& g) {
     using S = typename A::Scalar;
     const S n = static_cast<S>(a.size());
-    g = a - y;
-    const S loss = g.squaredNorm() / n;
-    g *= S(2) / n;
-    return loss;
+    const S scale = S(2) / n;
+    S sum = 0;
+    // One pass, a column at a time (the batch is larger than L1; three whole-matrix passes were
+    // three trips through memory).
+    for (Index j = 0; j < a.cols(); ++j) {
+      g.col(j) = a.col(j) - y.col(j);
+      sum += g.col(j).squaredNorm();
+      g.col(j) *= scale;
+    }
+    return sum / n;
   }
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "../core/config.hpp"
+#include "../core/denormals.hpp"
 #include "../model/network.hpp"
 #include "../objectives/losses.hpp"
 #include "optimizers/optimizer.hpp"
@@ -64,6 +65,9 @@ struct FitOptions {
   /// Called after every epoch; return false to stop training.
   std::function<bool(const EpochInfo&)> on_epoch;
   Progress progress = Progress::automatic;
+  /// Flush denormal floats to zero during training (core/denormals.hpp): avoids 15-20x slowdowns
+  /// once Adam's moments of never-updated weights decay below ~1e-38.
+  bool flush_denormals = true;
 };
 
 struct History {
@@ -124,6 +128,7 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
     require_finite_samples(*validation, "fit: validation data");
   }
   model.validate_policies();
+  const FlushDenormals flush(options.flush_denormals);
 
   using Clock = std::chrono::steady_clock;
   const Index n = x.cols();

@@ -44,13 +44,15 @@ class Adam {
     const Scalar step_size = static_cast<Scalar>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t)));
     const Scalar inv_sqrt_bc2 = static_cast<Scalar>(1.0 / std::sqrt(1.0 - std::pow(options_.beta2, t)));
     const Scalar eps = static_cast<Scalar>(options_.epsilon);
-    Vector<Scalar>& p = buffer.values;
-    const Vector<Scalar>& g = buffer.gradients;
-    if (options_.weight_decay > 0)
-      p.array() *= static_cast<Scalar>(1.0 - options_.learning_rate * options_.weight_decay);
-    m_.array() = b1 * m_.array() + (Scalar(1) - b1) * g.array();
-    v_.array() = b2 * v_.array() + (Scalar(1) - b2) * g.array().square();
-    p.array() -= step_size * m_.array() / (v_.array().sqrt() * inv_sqrt_bc2 + eps);
+    const Scalar decay = static_cast<Scalar>(1.0 - options_.learning_rate * options_.weight_decay);
+    detail::for_each_chunk(buffer.size(), [&](Index i, Index len) {
+      ArrayMap<Scalar> p(buffer.values.data() + i, len), m(m_.data() + i, len), v(v_.data() + i, len);
+      const ConstArrayMap<Scalar> g(buffer.gradients.data() + i, len);
+      if (options_.weight_decay > 0) p *= decay;
+      m = b1 * m + (Scalar(1) - b1) * g;
+      v = b2 * v + (Scalar(1) - b2) * g.square();
+      p -= step_size * m / (v.sqrt() * inv_sqrt_bc2 + eps);
+    });
   }
 
   double learning_rate() const { return options_.learning_rate; }

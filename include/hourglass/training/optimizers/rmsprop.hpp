@@ -37,17 +37,22 @@ class RMSprop {
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar alpha = static_cast<Scalar>(options_.alpha);
     const Scalar eps = static_cast<Scalar>(options_.epsilon);
-    Vector<Scalar>& p = buffer.values;
-    const Vector<Scalar>& g = buffer.gradients;
-    if (options_.weight_decay > 0) p.array() *= Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
-    square_avg_.array() = alpha * square_avg_.array() + (Scalar(1) - alpha) * g.array().square();
-    if (options_.momentum > 0) {
-      detail::ensure_state(momentum_, buffer.size(), name);
-      momentum_.array() = static_cast<Scalar>(options_.momentum) * momentum_.array() + g.array() / (square_avg_.array().sqrt() + eps);
-      p.array() -= lr * momentum_.array();
-    } else {
-      p.array() -= lr * g.array() / (square_avg_.array().sqrt() + eps);
-    }
+    const Scalar decay = Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
+    const Scalar mu = static_cast<Scalar>(options_.momentum);
+    if (options_.momentum > 0) detail::ensure_state(momentum_, buffer.size(), name);
+    detail::for_each_chunk(buffer.size(), [&](Index i, Index len) {
+      ArrayMap<Scalar> p(buffer.values.data() + i, len), v(square_avg_.data() + i, len);
+      const ConstArrayMap<Scalar> g(buffer.gradients.data() + i, len);
+      if (options_.weight_decay > 0) p *= decay;
+      v = alpha * v + (Scalar(1) - alpha) * g.square();
+      if (options_.momentum > 0) {
+        ArrayMap<Scalar> b(momentum_.data() + i, len);
+        b = mu * b + g / (v.sqrt() + eps);
+        p -= lr * b;
+      } else {
+        p -= lr * g / (v.sqrt() + eps);
+      }
+    });
     ++steps_;
   }
 

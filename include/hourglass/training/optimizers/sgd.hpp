@@ -30,22 +30,26 @@ class SGD {
   }
 
   void step(ParameterBuffer<Scalar>& buffer) {
-    Vector<Scalar>& p = buffer.values;
-    const Vector<Scalar>& g = buffer.gradients;
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
-    if (options_.weight_decay > 0) p.array() *= Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
-    if (options_.momentum > 0) {
-      detail::ensure_state(velocity_, buffer.size(), name);
-      const Scalar mu = static_cast<Scalar>(options_.momentum);
-      velocity_.array() = mu * velocity_.array() + g.array();
-      if (options_.nesterov) {
-        p.array() -= lr * (g.array() + mu * velocity_.array());
+    const Scalar decay = Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
+    const Scalar mu = static_cast<Scalar>(options_.momentum);
+    if (options_.momentum > 0) detail::ensure_state(velocity_, buffer.size(), name);
+    detail::for_each_chunk(buffer.size(), [&](Index i, Index len) {
+      ArrayMap<Scalar> p(buffer.values.data() + i, len);
+      const ConstArrayMap<Scalar> g(buffer.gradients.data() + i, len);
+      if (options_.weight_decay > 0) p *= decay;
+      if (options_.momentum > 0) {
+        ArrayMap<Scalar> b(velocity_.data() + i, len);
+        b = mu * b + g;
+        if (options_.nesterov) {
+          p -= lr * (g + mu * b);
+        } else {
+          p -= lr * b;
+        }
       } else {
-        p.array() -= lr * velocity_.array();
+        p -= lr * g;
       }
-    } else {
-      p.array() -= lr * g.array();
-    }
+    });
     ++steps_;
   }
 

@@ -1,0 +1,98 @@
+// The hourglass side of benchmarks/compare/run.sh: trains the `small` and `hinton` autoencoders
+// (MSE, Adam 1e-3, batch 256, float32) for --epochs epochs on MNIST and fits PCA with k = 32,
+// printing one JSON object per task on standard output (peer.py prints the same for PyTorch and
+// scikit-learn).
+//
+//   hourglass_compare [--data DIR] [--epochs N] [--threads N] [--tasks small,hinton,pca]
+#include <hourglass/hourglass.hpp>
+
+#include "../mnist_local.hpp"
+#include "../models.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+std::string list(const std::vector<double>& v) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+template <class Model>
+void train(const char* name, const bench::Mnist& data, int epochs) {
+  Model model(1);
+  hg::Adam<float> adam({.learning_rate = 1e-3});
+  hg::FitOptions options;
+  options.epochs = epochs;
+  options.batch_size = 256;
+  options.progress = hg::Progress::never;
+  const auto history = hg::fit(model, adam, data.train, options);
+  const double seconds = median(history.seconds);
+  const double mse = model.evaluate(hg::MSE{}, data.test);
+  std::printf("{\"tool\": \"hourglass\", \"task\": \"%s\", \"epochs\": %d, \"epoch_seconds\": %s, "
+              "\"median_epoch_s\": %.4f, \"samples_per_s\": %.1f, \"test_mse\": %.6f, \"test_sse\": %.4f}\n",
+              name, epochs, list(history.seconds).c_str(), seconds, static_cast<double>(data.train.cols()) / seconds,
+              mse, mse * static_cast<double>(data.test.rows()));
+  std::fflush(stdout);
+}
+
+void pca(const bench::Mnist& data) {
+  std::vector<double> times;
+  double mse = 0, kept = 0;
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    const auto start = Clock::now();
+    hg::PCA<float> p(32);
+    p.fit(data.train);
+    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    mse = p.mean_squared_error(data.test);
+    kept = p.explained_variance_ratio().cast<double>().sum();
+  }
+  std::printf("{\"tool\": \"hourglass\", \"task\": \"pca32\", \"fit_seconds\": %s, \"median_fit_s\": %.4f, "
+              "\"test_mse\": %.8f, \"test_sse\": %.6f, \"variance_kept\": %.6f}\n",
+              list(times).c_str(), median(times), mse, mse * static_cast<double>(data.test.rows()), kept);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = "data/mnist", tasks = "small,hinton,pca";
+  int epochs = 3, threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string arg = argv[i], value = argv[i + 1];
+    if (arg == "--data") dir = value;
+    else if (arg == "--epochs") epochs = std::stoi(value);
+    else if (arg == "--threads") threads = std::stoi(value);
+    else if (arg == "--tasks") tasks = value;
+    else {
+      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--threads N] [--tasks small,hinton,pca]\n", argv[0]);
+      return 2;
+    }
+  }
+  Eigen::setNbThreads(threads);
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
+  const bench::Mnist data = bench::load_mnist_or_exit(dir);
+  if (tasks.find("small") != std::string::npos) train<bench::Small>("small", data, epochs);
+  if (tasks.find("hinton") != std::string::npos) train<bench::Hinton>("hinton", data, epochs);
+  if (tasks.find("pca") != std::string::npos) pca(data);
+  return 0;
+}
