@@ -18,11 +18,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <pmmintrin.h>
-#include <xmmintrin.h>
-#endif
-
 namespace {
 
 // Variants the command line knows but the example cannot build yet (see variants.hpp).
@@ -72,12 +67,6 @@ int main(int argc, char** argv) {
     }
     if (o.code_size == 0) o.code_size = o.preset == "hinton" ? 30 : 32;
     if (o.threads > 0) Eigen::setNbThreads(o.threads);
-#if defined(__SSE2__)
-    // Flush denormals to zero (Adam's tiny second moments and small activations otherwise hit
-    // the CPU's slow path); set before Eigen starts its threads, which inherit the mode.
-    _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
-    _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
-#endif
 
     mnist::Data data;
     const bool fashion = o.dataset == "fashion";

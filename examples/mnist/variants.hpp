@@ -3,14 +3,20 @@
 // construction (training, table, pictures, saving) is generic over the model type, and a policy
 // that corrupts the input (denoising) automatically gets a "noisy" row in reconstructions.png.
 //
-// To add a variant when its policy lands (branch `variants`):
+// To add a variant (the policies are on main: objectives/penalties/*, objectives/corruption/*):
 //   1. here, one `if` block constructing the model with its policy, e.g.
-//        if (o.variant == "sparse-kl") {
-//          hg::BasicAutoencoder<float, Enc, Dec, hg::SparseKL> model(o.seed, hg::SparseKL{o.rho, o.beta});
+//        if (o.variant == "sparse-l1") {
+//          hg::BasicAutoencoder<float, Enc, Dec, hg::SparseL1<>> model(o.seed, {.lambda = o.lambda});
 //          return run_experiment<P>(o, data, model);
 //        }
+//      denoising: hg::MaskingNoise{.fraction = ...} (or GaussianNoise / SaltAndPepper);
+//      contractive: hg::Contractive{.lambda = ...}; sparse-kl: hg::SparseKL<> needs a sigmoid
+//      layer, so it needs a preset with a sigmoid code (the presets' code layers are linear);
 //   2. in main.cpp: remove the name from `unavailable_variants` and add its hyperparameter
-//      options (e.g. --rho, --beta) to Options (options.hpp) and the command line.
+//      options (e.g. --lambda, --noise) to Options (options.hpp) and the command line;
+//   3. examples/mnist/CMakeLists.txt: the test mnist_e2e_variant_not_available uses sparse-kl.
+// Each variant multiplies the example's compile time (4 code sizes x 2 presets x 2 losses x 2
+// optimizers model instantiations per variant).
 // save_model stores each policy's name (and describe()) in the model file, so --load refuses a
 // file trained with another variant.
 #pragma once
