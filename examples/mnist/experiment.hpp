@@ -1,0 +1,249 @@
+// One experiment for one model type: train (or load), fit PCA with the same code size, print the
+// test-set table, write the pictures, the history and the saved model.
+#pragma once
+
+#include "options.hpp"
+
+#include <hourglass/io/png.hpp>
+#include <hourglass/io/safetensors.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace mnist {
+
+namespace io = hourglass::io;
+using Clock = std::chrono::steady_clock;
+
+inline double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Per-pixel binary cross-entropy of reconstructions clipped to [0, 1] (logs clamped at -100 as
+/// PyTorch's BCELoss), for PCA whose reconstructions can leave [0, 1].
+template <class D1, class D2>
+double clipped_bce(const Eigen::MatrixBase<D1>& reconstruction, const Eigen::MatrixBase<D2>& target) {
+  const Eigen::ArrayXXd a = reconstruction.template cast<double>().array().max(0.0).min(1.0);
+  const Eigen::ArrayXXd y = target.template cast<double>().array();
+  return -(y * a.log().max(-100.0) + (1 - y) * (1 - a).log().max(-100.0)).sum() / static_cast<double>(a.size());
+}
+
+struct Row {
+  std::string name;
+  hg::ReconstructionMetrics metrics;
+  std::optional<double> seconds;
+};
+
+inline void print_table(const Data& data, const std::string& title, const std::vector<Row>& rows) {
+  std::printf("\n%s test set (%lld images): %s\n", data.name.c_str(), static_cast<long long>(data.test.size()),
+              title.c_str());
+  std::printf("%-16s %12s %12s %12s %12s\n", "", "MSE/pixel", "BCE/pixel", "SSE/image", "train time");
+  for (const auto& r : rows) {
+    char time[32] = "loaded";
+    if (r.seconds) std::snprintf(time, sizeof time, "%.1f s", *r.seconds);
+    std::printf("%-16s %12.5f %12.5f %12.3f %12s\n", r.name.c_str(), r.metrics.mse_per_element,
+                r.metrics.bce_per_element, r.metrics.sse_per_sample, time);
+  }
+  std::printf("SSE/image: squared error summed over the %lld pixels, averaged over images (Hinton & "
+              "Salakhutdinov 2006).\nPCA's BCE uses its reconstructions clipped to [0, 1].\n",
+              static_cast<long long>(data.test.images.rows()));
+}
+
+/// Two test images of each label (in label order), or the first 20 when labels are missing.
+inline std::vector<hg::Index> showcase(const Eigen::VectorXi& labels, int per_label = 2) {
+  std::vector<hg::Index> picked;
+  for (int label = 0; label < 10; ++label) {
+    int n = 0;
+    for (hg::Index j = 0; j < labels.size() && n < per_label; ++j)
+      if (labels[j] == label) {
+        picked.push_back(j);
+        ++n;
+      }
+  }
+  for (hg::Index j = 0; static_cast<int>(picked.size()) < 10 * per_label && j < labels.size(); ++j)
+    if (std::find(picked.begin(), picked.end(), j) == picked.end()) picked.push_back(j);
+  return picked;
+}
+
+template <class Model, class Opt, class Loss>
+hg::History train(Model& model, Opt& optimizer, const Options& o, const Recipe& r, const Data& data, const Loss& loss) {
+  hg::FitOptions fit;
+  fit.epochs = o.epochs;
+  fit.batch_size = o.batch;
+  fit.schedule = hg::schedule::cosine(o.epochs, o.lr * r.final_lr_fraction);
+  // fit() redraws a progress line on a terminal; in a log, one line per epoch instead.
+  if (isatty(STDERR_FILENO) != 1) {
+    fit.on_epoch = [](const hg::EpochInfo& e) {
+      std::printf("epoch %d/%d  train %.5f  test %.5f  lr %.2e  %.1f s\n", e.epoch + 1, e.epochs, e.train_loss,
+                  e.validation_loss.value_or(0.0), e.learning_rate, e.seconds);
+      std::fflush(stdout);
+      return true;
+    };
+  }
+  // The test set's loss is recorded after each epoch for loss.png only; nothing is chosen by it
+  // (no early stopping, a fixed schedule), so the test figures stay unbiased.
+  return hg::fit(model, optimizer, data.train.images, data.test.images, fit, loss);
+}
+
+template <class Model, class Opt>
+hg::History train_with_loss(Model& model, Opt& optimizer, const Options& o, const Recipe& r, const Data& data) {
+  if (o.loss == "mse") return train(model, optimizer, o, r, data, hg::MSE{});
+  return train(model, optimizer, o, r, data, hg::BCE{});
+}
+
+inline void write_history(const std::filesystem::path& path, const hg::History& h) {
+  std::string csv = "epoch,train_loss,test_loss,learning_rate,seconds\n";
+  for (int e = 0; e < h.epochs_run(); ++e) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%d,%.8g,%.8g,%.6g,%.3f\n", e + 1, h.train_loss[static_cast<std::size_t>(e)],
+                  h.validation_loss.empty() ? 0.0 : h.validation_loss[static_cast<std::size_t>(e)],
+                  h.learning_rate[static_cast<std::size_t>(e)], h.seconds[static_cast<std::size_t>(e)]);
+    csv += line;
+  }
+  io::write_atomically(path, [&](std::FILE* f) { io::write_bytes(f, csv.data(), csv.size()); });
+}
+
+/// Runs everything for one model (its type fixes preset, code size and variant).
+template <class Preset, class Model>
+int run_experiment(const Options& o_in, const Data& data, Model& model) {
+  Options o = o_in;
+  const Recipe r = Preset::recipe;
+  if (o.epochs <= 0) o.epochs = r.epochs;
+  if (o.batch <= 0) o.batch = r.batch;
+  if (o.lr <= 0) o.lr = r.lr;
+  constexpr int code = static_cast<int>(Model::code_size);
+  std::filesystem::create_directories(o.out);
+  const std::string arch = io::architecture(model);
+  std::printf("%s: %lld training and %lld test images of %lldx%lld pixels\n", data.name.c_str(),
+              static_cast<long long>(data.train.size()), static_cast<long long>(data.test.size()),
+              static_cast<long long>(data.train.rows), static_cast<long long>(data.train.cols));
+  std::printf("model: %s (%lld parameters), variant %s\n", arch.c_str(),
+              static_cast<long long>(model.parameters().size()), o.variant.c_str());
+
+  std::optional<double> train_seconds;
+  std::optional<hg::History> history;
+  if (!o.load.empty()) {
+    io::load_model(o.load, model);
+    std::printf("loaded %s (no training)\n", o.load.c_str());
+  } else {
+    std::printf("training: %s loss, %s lr %g (cosine to %g), batch %d, %d epochs, seed %llu\n", o.loss.c_str(),
+                o.optimizer.c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs,
+                static_cast<unsigned long long>(o.seed));
+    std::fflush(stdout);
+    const auto start = Clock::now();
+    if (o.optimizer == "rmsprop") {
+      hg::RMSprop<float> opt({.learning_rate = o.lr});
+      history = train_with_loss(model, opt, o, r, data);
+    } else {
+      hg::Adam<float> opt({.learning_rate = o.lr});
+      history = train_with_loss(model, opt, o, r, data);
+    }
+    train_seconds = seconds_since(start);
+    const std::map<std::string, std::string> meta{{"dataset", data.name},       {"preset", Preset::name},
+                                                  {"variant", o.variant},        {"loss", o.loss},
+                                                  {"optimizer", o.optimizer},    {"epochs", std::to_string(o.epochs)},
+                                                  {"batch", std::to_string(o.batch)},
+                                                  {"learning_rate", std::to_string(o.lr)},
+                                                  {"seed", std::to_string(o.seed)}};
+    io::save_model(o.out / "model.safetensors", model, meta);
+    write_history(o.out / "history.csv", *history);
+    std::vector<double> epochs;
+    for (int e = 1; e <= history->epochs_run(); ++e) epochs.push_back(e);
+    io::PlotOptions plot;
+    plot.title = data.name + ": " + std::string(Preset::name) + " autoencoder, code " + std::to_string(code);
+    plot.x_label = "epoch";
+    plot.y_label = o.loss == "mse" ? "MSE per pixel" : "BCE per pixel";
+    io::write_png(o.out / "loss.png", io::line_plot({{"train", epochs, history->train_loss, io::colors::palette[0]},
+                                                     {"test", epochs, history->validation_loss, io::colors::palette[1]}},
+                                                    plot));
+  }
+
+  // The linear baseline with the same code size, fitted on the same training images.
+  const auto pca_start = Clock::now();
+  hg::PCA<float> pca(code);
+  pca.fit(data.train.images);
+  const double pca_seconds = seconds_since(pca_start);
+  io::save_pca(o.out / "pca.safetensors", pca, {{"dataset", data.name}});
+
+  // The table.
+  Row ae{"autoencoder", hg::reconstruction_metrics(model, data.test.images), train_seconds};
+  Row lin{"PCA (k=" + std::to_string(code) + ")", {}, pca_seconds};
+  lin.metrics.mse_per_element = pca.mean_squared_error(data.test.images);
+  lin.metrics.sse_per_sample = lin.metrics.mse_per_element * static_cast<double>(data.test.images.rows());
+  {
+    double bce = 0;
+    const hg::Index chunk = 4096, n = data.test.size();
+    for (hg::Index s = 0; s < n; s += chunk) {
+      const hg::Index m = std::min(chunk, n - s);
+      bce += clipped_bce(pca.reconstruct(data.test.images.middleCols(s, m)), data.test.images.middleCols(s, m)) *
+             static_cast<double>(m);
+    }
+    lin.metrics.bce_per_element = bce / static_cast<double>(n);
+  }
+  std::string title = std::string(Preset::name) + " " + arch.substr(0, arch.find(" |")) + ", " + o.variant;
+  if (!o.load.empty()) {
+    title += ", loaded from " + o.load.string();
+  } else {
+    title += ", " + o.loss + ", " + o.optimizer + ", " + std::to_string(o.epochs) + " epochs";
+  }
+  print_table(data, title, {ae, lin});
+
+  // reconstructions.png: originals, (the corrupted input,) autoencoder, PCA.
+  const auto picked = showcase(data.test.labels);
+  Eigen::MatrixXf originals(data.test.images.rows(), static_cast<hg::Index>(picked.size()));
+  for (std::size_t k = 0; k < picked.size(); ++k) originals.col(static_cast<hg::Index>(k)) = data.test.images.col(picked[k]);
+  std::vector<Eigen::MatrixXf> rows{originals};
+  std::vector<std::string> names{"input"};
+  if constexpr (Model::corrupts_input) {
+    model.load_batch(data.test.images, std::span<const hg::Index>(picked));
+    rows.push_back(model.network().input(static_cast<hg::Index>(picked.size())));
+    names.push_back("noisy");
+  }
+  rows.push_back(model.reconstruct(originals));
+  names.push_back("AE");
+  rows.push_back(pca.reconstruct(originals));
+  names.push_back("PCA");
+  const hg::Index per_row = originals.cols();
+  Eigen::MatrixXf all(originals.rows(), per_row * static_cast<hg::Index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) all.middleCols(static_cast<hg::Index>(i) * per_row, per_row) = rows[i];
+  io::write_png(o.out / "reconstructions.png",
+                io::image_grid(all, static_cast<int>(data.test.rows), static_cast<int>(data.test.cols),
+                               static_cast<int>(per_row), 2, 2, names));
+
+  // latent.png: the test codes (at most 5000), or their first two principal components.
+  const hg::Index shown = std::min<hg::Index>(5000, data.test.size());
+  const Eigen::MatrixXf codes = model.encode(data.test.images.leftCols(shown));
+  io::PlotOptions plot;
+  plot.width = 800;
+  plot.height = 800;
+  Eigen::MatrixXf points;
+  if (code == 2) {
+    points = codes;
+    plot.title = data.name + ": 2-d codes of " + std::to_string(shown) + " test images";
+    plot.x_label = "code 1";
+    plot.y_label = "code 2";
+  } else {
+    hg::PCA<float> codes_pca(2);
+    codes_pca.fit(codes);
+    points = codes_pca.transform(codes);
+    plot.title = data.name + ": " + std::to_string(code) + "-d codes, first 2 PCs";
+    plot.x_label = "principal component 1";
+    plot.y_label = "principal component 2";
+  }
+  io::write_png(o.out / "latent.png", io::scatter_plot(points, data.test.labels.head(shown), plot, data.label_names));
+
+  std::printf("\nwrote %s/{reconstructions.png, latent.png, pca.safetensors%s}\n", o.out.c_str(),
+              o.load.empty() ? ", loss.png, history.csv, model.safetensors" : "");
+  return 0;
+}
+
+}  // namespace mnist

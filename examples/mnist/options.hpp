@@ -1,0 +1,76 @@
+// The MNIST example's options, data, presets and recipes (shared by its translation units).
+#pragma once
+
+#include <hourglass/hourglass.hpp>
+#include <hourglass/io/idx.hpp>
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace mnist {
+
+namespace hg = hourglass;
+
+/// Code sizes the example is compiled for (each is a model type; add one here to offer it).
+inline constexpr std::array<int, 4> code_sizes{2, 10, 30, 32};
+
+struct Options {
+  std::string dataset = "mnist";   // mnist | fashion
+  std::string variant = "plain";   // plain | sparse-l1 | sparse-kl | denoising | contractive
+  std::string preset = "small";    // small | hinton
+  int code_size = 0;               // 0: the preset's default (small 32, hinton 30)
+  std::string loss = "bce";        // mse | bce
+  std::string optimizer = "adam";  // adam | rmsprop
+  int epochs = 0;                  // 0: the preset's recipe
+  int batch = 0;                   // 0: the preset's recipe
+  double lr = 0;                   // 0: the preset's recipe
+  std::uint64_t seed = 42;
+  int threads = 0;                 // 0: Eigen's default (OMP_NUM_THREADS or all cores)
+  std::filesystem::path out = "out/mnist";
+  std::filesystem::path data;      // empty: data/mnist or data/fashion-mnist
+  std::filesystem::path load;      // evaluate this saved model instead of training
+};
+
+/// A preset's training recipe: Adam (or RMSprop) with a cosine learning-rate schedule from lr
+/// down to lr * final_lr_fraction over the run.
+struct Recipe {
+  int epochs;
+  int batch;
+  double lr;
+  double final_lr_fraction;
+};
+
+struct Data {
+  std::string name;  // "MNIST" or "Fashion-MNIST"
+  hg::io::LabelledImages<float> train, test;
+  std::vector<std::string> label_names;
+};
+
+/// The small preset: 784-256-64-code, mirrored, ReLU hidden units, linear code, sigmoid output.
+template <int Code>
+struct Small {
+  static constexpr const char* name = "small";
+  static constexpr Recipe recipe{20, 128, 2e-3, 0.01};
+  using encoder = hg::Encoder<hg::Dense<784, 256, hg::ReLU>, hg::Dense<256, 64, hg::ReLU>, hg::Dense<64, Code>>;
+  using decoder = hg::Decoder<hg::Dense<Code, 64, hg::ReLU>, hg::Dense<64, 256, hg::ReLU>, hg::Dense<256, 784, hg::Sigmoid>>;
+};
+
+/// Hinton & Salakhutdinov's (2006) architecture: 784-1000-500-250-code, mirrored; ReLU hidden
+/// units instead of their RBM-pretrained logistic units, linear code, sigmoid output.
+template <int Code>
+struct Hinton {
+  static constexpr const char* name = "hinton";
+  static constexpr Recipe recipe{60, 128, 1e-3, 0.01};
+  using encoder = hg::Encoder<hg::Dense<784, 1000, hg::ReLU>, hg::Dense<1000, 500, hg::ReLU>,
+                              hg::Dense<500, 250, hg::ReLU>, hg::Dense<250, Code>>;
+  using decoder = hg::Decoder<hg::Dense<Code, 250, hg::ReLU>, hg::Dense<250, 500, hg::ReLU>,
+                              hg::Dense<500, 1000, hg::ReLU>, hg::Dense<1000, 784, hg::Sigmoid>>;
+};
+
+/// One translation unit per preset (compiled in parallel).
+int run_small(const Options& options, const Data& data);
+int run_hinton(const Options& options, const Data& data);
+
+}  // namespace mnist

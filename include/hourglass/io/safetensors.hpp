@@ -1,0 +1,553 @@
+// hourglass/io/safetensors.hpp — models (and optimizer state) in the safetensors format.
+//
+// Not part of the core umbrella header (it needs nlohmann/json: link hourglass::io).
+//
+// The file: an 8-byte little-endian header length N, N bytes of JSON, then the raw little-endian
+// tensor data. The JSON maps each tensor's name to {"dtype": "F32"|"F64", "shape": [...],
+// "data_offsets": [begin, end]} (offsets into the data that follows the header) and holds string
+// key/values under "__metadata__". Python opens it with the `safetensors` package, or with numpy
+// alone (tests/python/check_safetensors.py shows how).
+//
+// Model tensors, layer by layer (PyTorch's nn.Linear convention, so a state_dict loads as is):
+//   encoder.<i>.weight  [out, in] row-major      encoder.<i>.bias  [out]
+//   decoder.<i>.weight  [out, in] row-major      decoder.<i>.bias  [out]
+// (Eigen stores W column-major, so the weights are transposed on the way in and out.)
+// Metadata: format "hourglass", format_version "1", scalar "float32"/"float64", architecture
+// (layer sizes, activation names and policy names in one line, compared on load), policies
+// (each policy's describe() where it has one), optimizer and optimizer_steps when the state
+// was saved, plus whatever the caller adds. Loading a file whose architecture or scalar type
+// differs from the model's throws io::FileError showing both.
+//
+//   hourglass::io::save_model("model.safetensors", model);                // atomic
+//   hourglass::io::save_model("ckpt.safetensors", model, &adam);          // + Adam state, to resume
+//   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
+//   hourglass::io::load_model("ckpt.safetensors", model, &adam);
+#pragma once
+
+#include "../baselines/pca.hpp"
+#include "../core/config.hpp"
+#include "../training/optimizers/optimizer.hpp"
+#include "file.hpp"
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <iomanip>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace hourglass::io {
+
+static_assert(std::endian::native == std::endian::little,
+              "hourglass/io/safetensors.hpp writes the host's bytes as little-endian data");
+
+/// The safetensors dtype name of a scalar type.
+template <class Scalar>
+constexpr std::string_view safetensors_dtype() {
+  static_assert(std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>, "only float and double are stored");
+  return std::is_same_v<Scalar, float> ? "F32" : "F64";
+}
+template <class Scalar>
+constexpr std::string_view scalar_name() {
+  return std::is_same_v<Scalar, float> ? "float32" : "float64";
+}
+
+/// One tensor's entry in the header.
+struct TensorInfo {
+  std::string dtype;
+  std::vector<std::int64_t> shape;
+  std::size_t begin = 0, end = 0;  ///< offsets into the data section
+};
+
+/// Collects tensors and metadata, then writes one safetensors file atomically.
+class SafetensorsWriter {
+ public:
+  /// Adds a tensor from `count` scalars in row-major order for `shape`.
+  template <class Scalar>
+  void add(const std::string& name, std::vector<std::int64_t> shape, const Scalar* data) {
+    std::int64_t count = 1;
+    for (const auto d : shape) count *= d;
+    const std::size_t bytes = static_cast<std::size_t>(count) * sizeof(Scalar);
+    Entry e{std::string(safetensors_dtype<Scalar>()), std::move(shape), std::vector<unsigned char>(bytes)};
+    if (bytes > 0) std::memcpy(e.bytes.data(), data, bytes);
+    entries_.emplace_back(name, std::move(e));
+  }
+  /// A 1-D tensor from an Eigen vector.
+  template <class D>
+  void add_vector(const std::string& name, const Eigen::MatrixBase<D>& v) {
+    using Scalar = typename D::Scalar;
+    const Vector<Scalar> copy = v;
+    add<Scalar>(name, {static_cast<std::int64_t>(copy.size())}, copy.data());
+  }
+  /// A 2-D tensor [rows, cols], stored row-major from an Eigen (column-major) matrix.
+  template <class D>
+  void add_matrix(const std::string& name, const Eigen::MatrixBase<D>& m) {
+    using Scalar = typename D::Scalar;
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+    add<Scalar>(name, {static_cast<std::int64_t>(rm.rows()), static_cast<std::int64_t>(rm.cols())}, rm.data());
+  }
+  void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
+
+  /// The whole file as bytes.
+  std::vector<unsigned char> serialize() const {
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata_.empty()) header["__metadata__"] = metadata_;
+    std::size_t offset = 0;
+    for (const auto& [name, e] : entries_) {
+      header[name] = {{"dtype", e.dtype}, {"shape", e.shape}, {"data_offsets", {offset, offset + e.bytes.size()}}};
+      offset += e.bytes.size();
+    }
+    std::string text = header.dump();
+    text.append((8 - text.size() % 8) % 8, ' ');  // keeps the data 8-byte aligned
+    std::vector<unsigned char> out(8 + text.size() + offset);
+    const std::uint64_t n = text.size();
+    for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<unsigned char>(n >> (8 * i));
+    std::memcpy(out.data() + 8, text.data(), text.size());
+    std::size_t at = 8 + text.size();
+    for (const auto& [name, e] : entries_) {
+      if (!e.bytes.empty()) std::memcpy(out.data() + at, e.bytes.data(), e.bytes.size());
+      at += e.bytes.size();
+    }
+    return out;
+  }
+
+  /// Writes the file atomically (temporary file in the same folder, fsync, rename).
+  void save(const std::filesystem::path& path) const {
+    const auto bytes = serialize();
+    write_atomically(path, [&](std::FILE* f) { write_bytes(f, bytes.data(), bytes.size()); });
+  }
+
+ private:
+  struct Entry {
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+    std::vector<unsigned char> bytes;
+  };
+  std::vector<std::pair<std::string, Entry>> entries_;
+  std::map<std::string, std::string> metadata_;
+};
+
+/// Reads and validates a whole safetensors file; tensors are then read by name.
+class SafetensorsReader {
+ public:
+  /// Header larger than this is refused (the format's own reference reader uses 100 MB).
+  static constexpr std::uint64_t max_header_bytes = 100'000'000;
+
+  explicit SafetensorsReader(std::filesystem::path path) : path_(std::move(path)) {
+    using detail::concat;
+    bytes_ = detail::read_all(path_);
+    if (bytes_.size() < 8) fail(concat("truncated: ", bytes_.size(), " bytes, fewer than the 8-byte header length"));
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | bytes_[static_cast<std::size_t>(i)];
+    if (n > max_header_bytes) fail(concat("garbage header: header length ", n, " exceeds the 100 MB limit (not a safetensors file?)"));
+    if (n > bytes_.size() - 8)
+      fail(concat("truncated: the header length says ", n, " bytes but only ", bytes_.size() - 8, " follow"));
+    if (n < 2) fail("garbage header: empty JSON header");
+    data_offset_ = 8 + static_cast<std::size_t>(n);
+    const std::size_t data_size = bytes_.size() - data_offset_;
+    nlohmann::json header;
+    try {
+      header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + static_cast<std::ptrdiff_t>(data_offset_));
+    } catch (const nlohmann::json::exception& e) {
+      fail(concat("garbage header: not valid JSON (", e.what(), ")"));
+    }
+    if (!header.is_object()) fail("garbage header: the JSON header is not an object");
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (auto it = header.begin(); it != header.end(); ++it) {
+      const std::string& name = it.key();
+      const auto& v = it.value();
+      if (name == "__metadata__") {
+        if (!v.is_object()) fail("garbage header: __metadata__ is not an object");
+        for (auto m = v.begin(); m != v.end(); ++m) {
+          if (!m.value().is_string()) fail(concat("garbage header: metadata '", m.key(), "' is not a string"));
+          metadata_[m.key()] = m.value().get<std::string>();
+        }
+        continue;
+      }
+      if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
+          !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
+          v["data_offsets"].size() != 2)
+        fail(concat("garbage header: tensor '", name, "' lacks dtype, shape or data_offsets [begin, end]"));
+      TensorInfo info;
+      info.dtype = v["dtype"].get<std::string>();
+      const std::size_t width = dtype_size(info.dtype);
+      if (width == 0) fail(concat("tensor '", name, "': unknown dtype '", info.dtype, "'"));
+      std::uint64_t count = 1;
+      for (const auto& d : v["shape"]) {
+        if (!d.is_number_unsigned()) fail(concat("garbage header: tensor '", name, "' has a shape entry that is not a non-negative integer"));
+        const auto x = d.get<std::uint64_t>();
+        if (x != 0 && count > std::numeric_limits<std::uint64_t>::max() / 16 / x)
+          fail(concat("garbage header: tensor '", name, "' has a shape whose size overflows"));
+        count *= x;
+        info.shape.push_back(static_cast<std::int64_t>(x));
+      }
+      const auto& off = v["data_offsets"];
+      if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+        fail(concat("garbage header: tensor '", name, "' has data_offsets that are not non-negative integers"));
+      const auto begin = off[0].get<std::uint64_t>(), end = off[1].get<std::uint64_t>();
+      if (begin > end || end > data_size)
+        fail(concat(end > data_size ? "truncated: " : "garbage header: ", "tensor '", name, "' spans bytes [", begin,
+                    ", ", end, ") but the data section has ", data_size, " bytes"));
+      if (end - begin != count * width)
+        fail(concat("garbage header: tensor '", name, "' has ", end - begin, " bytes for ", count, " elements of ",
+                    info.dtype));
+      info.begin = static_cast<std::size_t>(begin);
+      info.end = static_cast<std::size_t>(end);
+      ranges.emplace_back(info.begin, info.end);
+      tensors_.emplace(name, std::move(info));
+    }
+    // The format requires the tensors to cover the data section exactly, without holes or overlaps.
+    std::sort(ranges.begin(), ranges.end());
+    std::size_t at = 0;
+    for (const auto& [b, e] : ranges) {
+      if (b != at) fail(concat("garbage header: tensors overlap or leave a hole at byte ", std::min(b, at), " of the data"));
+      at = e;
+    }
+    if (at != data_size)
+      fail(concat("size mismatch: the tensors cover ", at, " data bytes but the file has ", data_size));
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  /// The metadata value for `key`, or "" when absent.
+  std::string metadata(const std::string& key) const {
+    const auto it = metadata_.find(key);
+    return it == metadata_.end() ? std::string() : it->second;
+  }
+  bool contains(const std::string& name) const { return tensors_.count(name) > 0; }
+  const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo& info(const std::string& name) const {
+    const auto it = tensors_.find(name);
+    if (it == tensors_.end()) fail("has no tensor '" + name + "'");
+    return it->second;
+  }
+
+  /// The tensor's elements in row-major order; its dtype must be Scalar's (no conversion, so a
+  /// round trip is bit-exact).
+  template <class Scalar>
+  std::vector<Scalar> elements(const std::string& name) const {
+    const TensorInfo& t = info(name);
+    if (t.dtype != safetensors_dtype<Scalar>())
+      fail(detail::concat("tensor '", name, "' is ", t.dtype, " but ", safetensors_dtype<Scalar>(), " is expected"));
+    std::vector<Scalar> out((t.end - t.begin) / sizeof(Scalar));
+    if (!out.empty()) std::memcpy(out.data(), bytes_.data() + data_offset_ + t.begin, t.end - t.begin);
+    return out;
+  }
+  /// A 2-D tensor [rows, cols] as an Eigen matrix rows x cols.
+  template <class Scalar>
+  Matrix<Scalar> matrix(const std::string& name, Index rows, Index cols) const {
+    require_shape(name, {rows, cols});
+    const auto e = elements<Scalar>(name);
+    return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(e.data(), rows, cols);
+  }
+  /// A 1-D tensor [size] as an Eigen vector.
+  template <class Scalar>
+  Vector<Scalar> vector(const std::string& name, Index size) const {
+    require_shape(name, {size});
+    const auto e = elements<Scalar>(name);
+    return Eigen::Map<const Vector<Scalar>>(e.data(), size);
+  }
+
+  [[noreturn]] void fail(const std::string& why) const { throw FileError(path_, why); }
+
+ private:
+  static std::size_t dtype_size(const std::string& d) {
+    static const std::map<std::string, std::size_t> sizes{
+        {"BOOL", 1}, {"U8", 1}, {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+        {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},     {"F64", 8},     {"I64", 8}, {"U64", 8}};
+    const auto it = sizes.find(d);
+    return it == sizes.end() ? 0 : it->second;
+  }
+  void require_shape(const std::string& name, std::vector<std::int64_t> want) const {
+    const TensorInfo& t = info(name);
+    if (t.shape != want) {
+      auto show = [](const std::vector<std::int64_t>& s) {
+        std::string r = "[";
+        for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
+        return r + "]";
+      };
+      fail(detail::concat("tensor '", name, "' has shape ", show(t.shape), " but ", show(want), " is expected"));
+    }
+  }
+
+  std::filesystem::path path_;
+  std::vector<unsigned char> bytes_;
+  std::size_t data_offset_ = 0;
+  std::map<std::string, TensorInfo> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// ---- models ------------------------------------------------------------------------------
+
+namespace detail {
+
+/// A policy's name: P::name (static) or p.name(); "policy" when it has neither.
+template <class P>
+std::string policy_name(const P& p) {
+  if constexpr (requires { std::string_view(P::name); }) {
+    return std::string(std::string_view(P::name));
+  } else if constexpr (requires { std::string_view(p.name()); }) {
+    return std::string(std::string_view(p.name()));
+  } else {
+    return "policy";
+  }
+}
+/// A policy's description with its hyperparameters: p.describe() if it has one, else its name.
+template <class P>
+std::string policy_description(const P& p) {
+  if constexpr (requires { std::string(p.describe()); }) {
+    return std::string(p.describe());
+  } else {
+    return policy_name(p);
+  }
+}
+
+template <class Model, class F>
+void for_each_policy(const Model& model, F&& f) {
+  [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    (f(model.template policy<P>()), ...);
+  }(std::type_identity<typename Model::policy_types>{});
+}
+
+template <class Model, std::size_t I>
+std::string layer_tensor_prefix() {
+  if constexpr (I < Model::encoder_depth) {
+    return "encoder." + std::to_string(I);
+  } else {
+    return "decoder." + std::to_string(I - Model::encoder_depth);
+  }
+}
+
+template <class Model, class F>
+void for_each_layer(F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+  }(std::make_index_sequence<Model::depth>{});
+}
+
+}  // namespace detail
+
+/// The one-line architecture stored in (and compared against) a file's metadata, e.g.
+/// "encoder 784-256(relu)-32(identity) | decoder 32-256(relu)-784(sigmoid) | policies none".
+template <class Model>
+std::string architecture(const Model& model) {
+  std::string enc = "encoder " + std::to_string(Model::input_size), dec;
+  detail::for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using L = typename Model::template layer<I>;
+    std::string& s = I < Model::encoder_depth ? enc : dec;
+    if (I == Model::encoder_depth) s = "decoder " + std::to_string(L::in);
+    s += "-" + std::to_string(L::out) + "(" + std::string(L::activation::name) + ")";
+  });
+  std::string policies;
+  detail::for_each_policy(model, [&](const auto& p) { policies += (policies.empty() ? "" : ",") + detail::policy_name(p); });
+  return enc + " | " + dec + " | policies " + (policies.empty() ? "none" : policies);
+}
+
+namespace detail {
+
+/// Optimizer state in a file: tensors optimizer.<name>.<part>, metadata optimizer, optimizer_steps.
+template <class Opt, class Scalar>
+void add_optimizer_state(SafetensorsWriter& w, const Opt& opt) {
+  const std::string prefix = "optimizer." + std::string(Opt::name) + ".";
+  w.set_metadata("optimizer", std::string(Opt::name));
+  w.set_metadata("optimizer_steps", std::to_string(opt.steps()));
+  w.set_metadata("optimizer_learning_rate", concat(opt.learning_rate()));
+  if constexpr (requires { opt.first_moment(); opt.second_moment(); }) {
+    w.add_vector(prefix + "first_moment", opt.first_moment());
+    w.add_vector(prefix + "second_moment", opt.second_moment());
+  } else if constexpr (requires { opt.square_average(); opt.momentum_buffer(); }) {
+    w.add_vector(prefix + "square_average", opt.square_average());
+    w.add_vector(prefix + "momentum_buffer", opt.momentum_buffer());
+  } else if constexpr (requires { opt.velocity(); }) {
+    w.add_vector(prefix + "velocity", opt.velocity());
+  } else {
+    static_assert(sizeof(Opt) == 0, "save_model: this optimizer exposes no state to save");
+  }
+}
+
+template <class Opt, class Scalar>
+void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index parameters) {
+  const std::string name(Opt::name);
+  const std::string saved = r.metadata("optimizer");
+  if (saved.empty()) r.fail("holds no optimizer state (it was saved without an optimizer)");
+  if (saved != name) r.fail("holds " + saved + " state but a " + name + " optimizer was given");
+  const std::string prefix = "optimizer." + name + ".";
+  long long steps = 0;
+  try {
+    steps = std::stoll(r.metadata("optimizer_steps"));
+  } catch (const std::exception&) {
+    r.fail("metadata optimizer_steps is not an integer");
+  }
+  auto state = [&](const std::string& part) -> Vector<Scalar> {
+    const TensorInfo& t = r.info(prefix + part);
+    const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
+    if (n != 0 && n != parameters)
+      r.fail(concat("tensor '", prefix, part, "' must hold 0 or ", parameters, " values (one per parameter)"));
+    return r.vector<Scalar>(prefix + part, n);
+  };
+  if constexpr (requires { opt.restore_state(Vector<Scalar>{}, Vector<Scalar>{}, steps); }) {
+    if constexpr (requires { opt.first_moment(); }) {
+      opt.restore_state(state("first_moment"), state("second_moment"), steps);
+    } else {
+      opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
+    }
+  } else {
+    static_assert(sizeof(Opt) == 0, "load_model: this optimizer has no restore_state to resume from");
+  }
+}
+
+}  // namespace detail
+
+namespace detail {
+template <class Model, class Opt>
+void save_model(const std::filesystem::path& path, const Model& model, const Opt* optimizer,
+                const std::map<std::string, std::string>& extra) {
+  using Scalar = typename Model::Scalar;
+  SafetensorsWriter w;
+  for (const auto& [k, v] : extra) w.set_metadata(k, v);
+  w.set_metadata("format", "hourglass");
+  w.set_metadata("format_version", "1");
+  w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
+  w.set_metadata("architecture", architecture(model));
+  std::string policies;
+  for_each_policy(model, [&](const auto& p) {
+    policies += (policies.empty() ? "" : "; ") + policy_description(p);
+  });
+  w.set_metadata("policies", policies.empty() ? "none" : policies);
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    const std::string prefix = layer_tensor_prefix<Model, I>();
+    w.add_matrix(prefix + ".weight", model.template weights<I>());
+    w.add_vector(prefix + ".bias", model.template bias<I>());
+  });
+  if constexpr (!std::is_void_v<Opt>) {
+    if (optimizer) add_optimizer_state<Opt, Scalar>(w, *optimizer);
+  }
+  w.save(path);
+}
+}  // namespace detail
+
+/// Saves the model's parameters atomically. `extra` adds metadata entries (e.g. the loss or the
+/// data set), informational only.
+template <class Model>
+void save_model(const std::filesystem::path& path, const Model& model,
+                const std::map<std::string, std::string>& extra = {}) {
+  detail::save_model<Model, void>(path, model, nullptr, extra);
+}
+/// The same, with the optimizer's state (to resume training with load_model(path, model, opt)).
+template <class Model, Optimizer Opt>
+void save_model(const std::filesystem::path& path, const Model& model, const Opt& optimizer,
+                const std::map<std::string, std::string>& extra = {}) {
+  detail::save_model<Model, Opt>(path, model, &optimizer, extra);
+}
+
+/// Loads parameters saved by save_model into `model` (and the optimizer's state into
+/// `optimizer`, if given). Throws io::FileError when the file is damaged, or when its
+/// architecture or scalar type differs from the model's (the message shows both); the model is
+/// left unchanged then.
+namespace detail {
+template <class Model, class Opt>
+void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer) {
+  using Scalar = typename Model::Scalar;
+  const SafetensorsReader r(path);
+  if (r.metadata("format") != "hourglass")
+    r.fail("is not an hourglass model (its metadata has no format \"hourglass\")");
+  const std::string mine = architecture(model), theirs = r.metadata("architecture");
+  if (theirs != mine)
+    r.fail("architecture differs from the model's\n  file:  " + theirs + "\n  model: " + mine);
+  const std::string scalar = r.metadata("scalar");
+  if (scalar != scalar_name<Scalar>())
+    r.fail("holds " + scalar + " parameters but the model's scalar type is " + std::string(scalar_name<Scalar>()));
+  // Read everything first, so a failure leaves the model untouched.
+  std::vector<Matrix<Scalar>> weights;
+  std::vector<Vector<Scalar>> biases;
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using L = typename Model::template layer<I>;
+    const std::string prefix = layer_tensor_prefix<Model, I>();
+    weights.push_back(r.template matrix<Scalar>(prefix + ".weight", L::out, L::in));
+    biases.push_back(r.template vector<Scalar>(prefix + ".bias", L::out));
+  });
+  if constexpr (!std::is_void_v<Opt>) {
+    if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters().size());
+  }
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    model.template weights<I>() = weights[I];
+    model.template bias<I>() = biases[I];
+  });
+}
+}  // namespace detail
+
+/// Loads parameters saved by save_model into `model`.
+template <class Model>
+void load_model(const std::filesystem::path& path, Model& model) {
+  detail::load_model<Model, void>(path, model, nullptr);
+}
+/// The same, and the optimizer's state saved with save_model(path, model, optimizer).
+template <class Model, Optimizer Opt>
+void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer) {
+  detail::load_model<Model, Opt>(path, model, &optimizer);
+}
+
+// ---- PCA ---------------------------------------------------------------------------------
+// Tensors as scikit-learn's attributes: components [k, d] (one component per row), mean [d],
+// explained_variance [k]; metadata format "hourglass-pca", scalar, total_variance, samples_seen.
+
+/// Saves a fitted PCA atomically.
+template <class Scalar>
+void save_pca(const std::filesystem::path& path, const PCA<Scalar>& pca,
+              const std::map<std::string, std::string>& extra = {}) {
+  SafetensorsWriter w;
+  for (const auto& [k, v] : extra) w.set_metadata(k, v);
+  w.set_metadata("format", "hourglass-pca");
+  w.set_metadata("format_version", "1");
+  w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
+  w.set_metadata("total_variance", detail::concat(std::setprecision(17), pca.total_variance()));
+  w.set_metadata("samples_seen", std::to_string(pca.samples_seen()));
+  w.add_matrix("components", pca.components().transpose());
+  w.add_vector("mean", pca.mean());
+  w.add_vector("explained_variance", pca.explained_variance());
+  w.save(path);
+}
+
+/// Loads a PCA saved by save_pca (checked: shapes, scalar type, finite values).
+template <class Scalar>
+PCA<Scalar> load_pca(const std::filesystem::path& path) {
+  const SafetensorsReader r(path);
+  if (r.metadata("format") != "hourglass-pca") r.fail("is not an hourglass PCA (metadata format is not \"hourglass-pca\")");
+  if (r.metadata("scalar") != scalar_name<Scalar>())
+    r.fail("holds " + r.metadata("scalar") + " values but PCA<" + std::string(scalar_name<Scalar>()) + "> was asked for");
+  const TensorInfo& c = r.info("components");
+  if (c.shape.size() != 2) r.fail("tensor 'components' must be 2-D [k, d]");
+  const Index k = static_cast<Index>(c.shape[0]), d = static_cast<Index>(c.shape[1]);
+  double total = 0;
+  long long seen = 0;
+  try {
+    total = std::stod(r.metadata("total_variance"));
+    seen = std::stoll(r.metadata("samples_seen"));
+  } catch (const std::exception&) {
+    r.fail("metadata total_variance / samples_seen missing or not numbers");
+  }
+  try {
+    return PCA<Scalar>::from_parameters(r.template matrix<Scalar>("components", k, d).transpose(),
+                                        r.template vector<Scalar>("mean", d),
+                                        r.template vector<Scalar>("explained_variance", k), total, seen);
+  } catch (const std::invalid_argument& e) {
+    r.fail(e.what());
+  }
+}
+
+}  // namespace hourglass::io
