@@ -6,6 +6,8 @@
 // crash mid-save leaves either the old file or the new one, never a torn one. POSIX only.
 #pragma once
 
+#include "../core/config.hpp"
+
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -41,20 +43,13 @@ class FileError : public std::runtime_error {
 
 namespace detail {
 
-template <class... Parts>
-std::string concat(const Parts&... parts) {
-  std::ostringstream out;
-  (out << ... << parts);
-  return out.str();
-}
-
 /// The whole file as bytes; `max_bytes` refuses (before allocating) files larger than that.
 inline std::vector<unsigned char> read_all(const std::filesystem::path& path,
                                            std::uintmax_t max_bytes = UINTMAX_MAX) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) throw FileError(path, "cannot read: " + ec.message());
-  if (size > max_bytes) throw FileError(path, concat("file is ", size, " bytes, more than the ", max_bytes, " allowed"));
+  if (size > max_bytes) throw FileError(path, hourglass::detail::message("file is ", size, " bytes, more than the ", max_bytes, " allowed"));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError(path, "cannot open for reading");
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));

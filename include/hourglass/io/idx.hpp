@@ -79,7 +79,7 @@ class GzReader {
       if (got < 0) {
         int code = 0;
         const char* what = gzerror(file_, &code);
-        throw FileError(path_, concat("corrupt compressed data (zlib: ", what ? what : "unknown error", ")"));
+        throw FileError(path_, hourglass::detail::message("corrupt compressed data (zlib: ", what ? what : "unknown error", ")"));
       }
       if (got == 0) break;
       done += static_cast<std::size_t>(got);
@@ -109,7 +109,6 @@ inline const char* idx_type_name(std::uint8_t type) {
 /// Reads and validates an IDX file of unsigned bytes (plain or gzip, told apart by content).
 /// `expected_dims` (if > 0) is the number of dimensions the caller needs.
 inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_dims = 0) {
-  using detail::concat;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw FileError(path, "no such file");
   const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
@@ -122,26 +121,26 @@ inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_
   if (in.read(magic.data(), 4) != 4)
     throw FileError(path, "truncated: fewer than 4 bytes, not an IDX file (no magic number)");
   if (magic[0] != 0 || magic[1] != 0)
-    throw FileError(path, concat("not an IDX file: the magic number must start with two zero bytes, got 0x", std::hex,
+    throw FileError(path, hourglass::detail::message("not an IDX file: the magic number must start with two zero bytes, got 0x", std::hex,
                                  static_cast<int>(magic[0]), " 0x", static_cast<int>(magic[1])));
   idx.header.type = magic[2];
   if (magic[2] != 0x08)
-    throw FileError(path, concat("unsupported IDX element type 0x", std::hex, static_cast<int>(magic[2]), " (",
+    throw FileError(path, hourglass::detail::message("unsupported IDX element type 0x", std::hex, static_cast<int>(magic[2]), " (",
                                  detail::idx_type_name(magic[2]), "); only unsigned bytes (0x08) are read"));
   const std::size_t ndims = magic[3];
-  if (ndims == 0 || ndims > 8) throw FileError(path, concat("invalid IDX header: ", ndims, " dimensions (1 to 8 expected)"));
+  if (ndims == 0 || ndims > 8) throw FileError(path, hourglass::detail::message("invalid IDX header: ", ndims, " dimensions (1 to 8 expected)"));
   if (expected_dims > 0 && ndims != expected_dims)
-    throw FileError(path, concat("expected ", expected_dims, " dimensions (",
+    throw FileError(path, hourglass::detail::message("expected ", expected_dims, " dimensions (",
                                  expected_dims == 3 ? "images: count, rows, columns" : "labels: count",
                                  "), the header has ", ndims));
   std::vector<unsigned char> dim_bytes(4 * ndims);
   if (in.read(dim_bytes.data(), dim_bytes.size()) != dim_bytes.size())
-    throw FileError(path, concat("truncated header: ", ndims, " dimensions announced but the file ends before them"));
+    throw FileError(path, hourglass::detail::message("truncated header: ", ndims, " dimensions announced but the file ends before them"));
   std::uint64_t total = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
     const std::uint32_t d = (std::uint32_t{dim_bytes[4 * i]} << 24) | (std::uint32_t{dim_bytes[4 * i + 1]} << 16) |
                             (std::uint32_t{dim_bytes[4 * i + 2]} << 8) | std::uint32_t{dim_bytes[4 * i + 3]};
-    if (d == 0) throw FileError(path, concat("invalid IDX header: dimension ", i, " is 0"));
+    if (d == 0) throw FileError(path, hourglass::detail::message("invalid IDX header: dimension ", i, " is 0"));
     if (total > std::numeric_limits<std::uint64_t>::max() / d ||
         total * d > static_cast<std::uint64_t>(std::numeric_limits<Index>::max()) ||
         total * d > static_cast<std::uint64_t>(std::numeric_limits<std::size_t>::max() / 2))
@@ -153,10 +152,10 @@ inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_
   if (!gzip) {
     // Plain file: compare sizes before allocating anything for the data.
     if (file_size < expected_bytes)
-      throw FileError(path, concat("truncated: the header announces ", total, " data bytes (", expected_bytes,
+      throw FileError(path, hourglass::detail::message("truncated: the header announces ", total, " data bytes (", expected_bytes,
                                    " bytes in all) but the file has ", file_size, " bytes"));
     if (file_size > expected_bytes)
-      throw FileError(path, concat("size mismatch: the header announces ", expected_bytes, " bytes in all but the file has ",
+      throw FileError(path, hourglass::detail::message("size mismatch: the header announces ", expected_bytes, " bytes in all but the file has ",
                                    file_size, " (", file_size - expected_bytes, " bytes too many)"));
     idx.data.resize(static_cast<std::size_t>(total));
     if (in.read(idx.data.data(), idx.data.size()) != idx.data.size())
@@ -175,11 +174,11 @@ inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_
       if (got < n) break;
     }
     if (have < want)
-      throw FileError(path, concat("truncated: the header announces ", total, " data bytes but the decompressed file holds ",
+      throw FileError(path, hourglass::detail::message("truncated: the header announces ", total, " data bytes but the decompressed file holds ",
                                    have));
     unsigned char extra = 0;
     if (in.read(&extra, 1) != 0)
-      throw FileError(path, concat("size mismatch: the decompressed file holds more than the ", total,
+      throw FileError(path, hourglass::detail::message("size mismatch: the decompressed file holds more than the ", total,
                                    " data bytes the header announces"));
   }
   return idx;
@@ -222,7 +221,7 @@ LabelledImages<Scalar> read_idx_labelled(const std::filesystem::path& images, co
   set.images = read_idx_images<Scalar>(images, &set.rows, &set.cols);
   set.labels = read_idx_labels(labels);
   if (set.labels.size() != set.images.cols())
-    throw FileError(labels, detail::concat("holds ", set.labels.size(), " labels but ", images.string(), " holds ",
+    throw FileError(labels, hourglass::detail::message("holds ", set.labels.size(), " labels but ", images.string(), " holds ",
                                            set.images.cols(), " images"));
   return set;
 }
@@ -261,7 +260,7 @@ MnistData<Scalar> read_mnist(const std::filesystem::path& dir) {
   data.test = read_idx_labelled<Scalar>(find_idx_file(dir, "t10k-images-idx3-ubyte"),
                                         find_idx_file(dir, "t10k-labels-idx1-ubyte"));
   if (data.train.rows != data.test.rows || data.train.cols != data.test.cols)
-    throw FileError(dir, detail::concat("training images are ", data.train.rows, "x", data.train.cols,
+    throw FileError(dir, hourglass::detail::message("training images are ", data.train.rows, "x", data.train.cols,
                                         " but test images are ", data.test.rows, "x", data.test.cols));
   return data;
 }
@@ -278,7 +277,7 @@ inline void write_idx(const std::filesystem::path& path, const std::vector<std::
     for (int s = 24; s >= 0; s -= 8) bytes.push_back(static_cast<unsigned char>(d >> s));
   }
   if (total != data.size())
-    throw FileError(path, detail::concat("write_idx: the dimensions hold ", total, " bytes but ", data.size(), " were given"));
+    throw FileError(path, hourglass::detail::message("write_idx: the dimensions hold ", total, " bytes but ", data.size(), " were given"));
   bytes.insert(bytes.end(), data.begin(), data.end());
   if (path.extension() == ".gz") {
     uLongf bound = compressBound(static_cast<uLong>(bytes.size())) + 32;

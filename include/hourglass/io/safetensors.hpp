@@ -145,14 +145,13 @@ class SafetensorsReader {
   static constexpr std::uint64_t max_header_bytes = 100'000'000;
 
   explicit SafetensorsReader(std::filesystem::path path) : path_(std::move(path)) {
-    using detail::concat;
     bytes_ = detail::read_all(path_);
-    if (bytes_.size() < 8) fail(concat("truncated: ", bytes_.size(), " bytes, fewer than the 8-byte header length"));
+    if (bytes_.size() < 8) fail(hourglass::detail::message("truncated: ", bytes_.size(), " bytes, fewer than the 8-byte header length"));
     std::uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | bytes_[static_cast<std::size_t>(i)];
-    if (n > max_header_bytes) fail(concat("garbage header: header length ", n, " exceeds the 100 MB limit (not a safetensors file?)"));
+    if (n > max_header_bytes) fail(hourglass::detail::message("garbage header: header length ", n, " exceeds the 100 MB limit (not a safetensors file?)"));
     if (n > bytes_.size() - 8)
-      fail(concat("truncated: the header length says ", n, " bytes but only ", bytes_.size() - 8, " follow"));
+      fail(hourglass::detail::message("truncated: the header length says ", n, " bytes but only ", bytes_.size() - 8, " follow"));
     if (n < 2) fail("garbage header: empty JSON header");
     data_offset_ = 8 + static_cast<std::size_t>(n);
     const std::size_t data_size = bytes_.size() - data_offset_;
@@ -160,7 +159,7 @@ class SafetensorsReader {
     try {
       header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + static_cast<std::ptrdiff_t>(data_offset_));
     } catch (const nlohmann::json::exception& e) {
-      fail(concat("garbage header: not valid JSON (", e.what(), ")"));
+      fail(hourglass::detail::message("garbage header: not valid JSON (", e.what(), ")"));
     }
     if (!header.is_object()) fail("garbage header: the JSON header is not an object");
     std::vector<std::pair<std::size_t, std::size_t>> ranges;
@@ -170,7 +169,7 @@ class SafetensorsReader {
       if (name == "__metadata__") {
         if (!v.is_object()) fail("garbage header: __metadata__ is not an object");
         for (auto m = v.begin(); m != v.end(); ++m) {
-          if (!m.value().is_string()) fail(concat("garbage header: metadata '", m.key(), "' is not a string"));
+          if (!m.value().is_string()) fail(hourglass::detail::message("garbage header: metadata '", m.key(), "' is not a string"));
           metadata_[m.key()] = m.value().get<std::string>();
         }
         continue;
@@ -178,29 +177,29 @@ class SafetensorsReader {
       if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") ||
           !v["dtype"].is_string() || !v["shape"].is_array() || !v["data_offsets"].is_array() ||
           v["data_offsets"].size() != 2)
-        fail(concat("garbage header: tensor '", name, "' lacks dtype, shape or data_offsets [begin, end]"));
+        fail(hourglass::detail::message("garbage header: tensor '", name, "' lacks dtype, shape or data_offsets [begin, end]"));
       TensorInfo info;
       info.dtype = v["dtype"].get<std::string>();
       const std::size_t width = dtype_size(info.dtype);
-      if (width == 0) fail(concat("tensor '", name, "': unknown dtype '", info.dtype, "'"));
+      if (width == 0) fail(hourglass::detail::message("tensor '", name, "': unknown dtype '", info.dtype, "'"));
       std::uint64_t count = 1;
       for (const auto& d : v["shape"]) {
-        if (!d.is_number_unsigned()) fail(concat("garbage header: tensor '", name, "' has a shape entry that is not a non-negative integer"));
+        if (!d.is_number_unsigned()) fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape entry that is not a non-negative integer"));
         const auto x = d.get<std::uint64_t>();
         if (x != 0 && count > std::numeric_limits<std::uint64_t>::max() / 16 / x)
-          fail(concat("garbage header: tensor '", name, "' has a shape whose size overflows"));
+          fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape whose size overflows"));
         count *= x;
         info.shape.push_back(static_cast<std::int64_t>(x));
       }
       const auto& off = v["data_offsets"];
       if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-        fail(concat("garbage header: tensor '", name, "' has data_offsets that are not non-negative integers"));
+        fail(hourglass::detail::message("garbage header: tensor '", name, "' has data_offsets that are not non-negative integers"));
       const auto begin = off[0].get<std::uint64_t>(), end = off[1].get<std::uint64_t>();
       if (begin > end || end > data_size)
-        fail(concat(end > data_size ? "truncated: " : "garbage header: ", "tensor '", name, "' spans bytes [", begin,
+        fail(hourglass::detail::message(end > data_size ? "truncated: " : "garbage header: ", "tensor '", name, "' spans bytes [", begin,
                     ", ", end, ") but the data section has ", data_size, " bytes"));
       if (end - begin != count * width)
-        fail(concat("garbage header: tensor '", name, "' has ", end - begin, " bytes for ", count, " elements of ",
+        fail(hourglass::detail::message("garbage header: tensor '", name, "' has ", end - begin, " bytes for ", count, " elements of ",
                     info.dtype));
       info.begin = static_cast<std::size_t>(begin);
       info.end = static_cast<std::size_t>(end);
@@ -211,11 +210,11 @@ class SafetensorsReader {
     std::sort(ranges.begin(), ranges.end());
     std::size_t at = 0;
     for (const auto& [b, e] : ranges) {
-      if (b != at) fail(concat("garbage header: tensors overlap or leave a hole at byte ", std::min(b, at), " of the data"));
+      if (b != at) fail(hourglass::detail::message("garbage header: tensors overlap or leave a hole at byte ", std::min(b, at), " of the data"));
       at = e;
     }
     if (at != data_size)
-      fail(concat("size mismatch: the tensors cover ", at, " data bytes but the file has ", data_size));
+      fail(hourglass::detail::message("size mismatch: the tensors cover ", at, " data bytes but the file has ", data_size));
   }
 
   const std::filesystem::path& path() const { return path_; }
@@ -239,7 +238,7 @@ class SafetensorsReader {
   std::vector<Scalar> elements(const std::string& name) const {
     const TensorInfo& t = info(name);
     if (t.dtype != safetensors_dtype<Scalar>())
-      fail(detail::concat("tensor '", name, "' is ", t.dtype, " but ", safetensors_dtype<Scalar>(), " is expected"));
+      fail(hourglass::detail::message("tensor '", name, "' is ", t.dtype, " but ", safetensors_dtype<Scalar>(), " is expected"));
     std::vector<Scalar> out((t.end - t.begin) / sizeof(Scalar));
     if (!out.empty()) std::memcpy(out.data(), bytes_.data() + data_offset_ + t.begin, t.end - t.begin);
     return out;
@@ -277,7 +276,7 @@ class SafetensorsReader {
         for (std::size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
         return r + "]";
       };
-      fail(detail::concat("tensor '", name, "' has shape ", show(t.shape), " but ", show(want), " is expected"));
+      fail(hourglass::detail::message("tensor '", name, "' has shape ", show(t.shape), " but ", show(want), " is expected"));
     }
   }
 
@@ -363,7 +362,7 @@ void add_optimizer_state(SafetensorsWriter& w, const Opt& opt) {
   const std::string prefix = "optimizer." + std::string(Opt::name) + ".";
   w.set_metadata("optimizer", std::string(Opt::name));
   w.set_metadata("optimizer_steps", std::to_string(opt.steps()));
-  w.set_metadata("optimizer_learning_rate", concat(opt.learning_rate()));
+  w.set_metadata("optimizer_learning_rate", hourglass::detail::message(opt.learning_rate()));
   if constexpr (requires { opt.first_moment(); opt.second_moment(); }) {
     w.add_vector(prefix + "first_moment", opt.first_moment());
     w.add_vector(prefix + "second_moment", opt.second_moment());
@@ -394,7 +393,7 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index paramet
     const TensorInfo& t = r.info(prefix + part);
     const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
     if (n != 0 && n != parameters)
-      r.fail(concat("tensor '", prefix, part, "' must hold 0 or ", parameters, " values (one per parameter)"));
+      r.fail(hourglass::detail::message("tensor '", prefix, part, "' must hold 0 or ", parameters, " values (one per parameter)"));
     return r.vector<Scalar>(prefix + part, n);
   };
   if constexpr (requires { opt.restore_state(Vector<Scalar>{}, Vector<Scalar>{}, steps); }) {
@@ -515,7 +514,7 @@ void save_pca(const std::filesystem::path& path, const PCA<Scalar>& pca,
   w.set_metadata("format", "hourglass-pca");
   w.set_metadata("format_version", "1");
   w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
-  w.set_metadata("total_variance", detail::concat(std::setprecision(17), pca.total_variance()));
+  w.set_metadata("total_variance", hourglass::detail::message(std::setprecision(17), pca.total_variance()));
   w.set_metadata("samples_seen", std::to_string(pca.samples_seen()));
   w.add_matrix("components", pca.components().transpose());
   w.add_vector("mean", pca.mean());
