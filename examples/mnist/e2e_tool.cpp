@@ -1,9 +1,12 @@
 // CI helper for the MNIST example's end-to-end test.
 //   mnist_e2e_tool make-data DIR       writes a small MNIST-shaped data set (28x28, 10 labels):
 //                                      training files plain, test files gzip
-//   mnist_e2e_tool check DIR EPOCHS    checks every output of a training run: the PNGs (signature,
-//                                      IHDR, non-trivial size), history.csv (header, one row per
-//                                      epoch, finite numbers), model.safetensors and pca.safetensors
+//   mnist_e2e_tool check DIR EPOCHS [ROWS POLICY]
+//                                      checks every output of a training run: the PNGs (signature,
+//                                      IHDR, non-trivial size; reconstructions.png has ROWS rows of
+//                                      digits, default 3), history.csv (header, one row per epoch,
+//                                      finite numbers), model.safetensors (its policies metadata
+//                                      starts with POLICY, default none) and pca.safetensors
 #include <hourglass/hourglass.hpp>
 #include <hourglass/io.hpp>
 
@@ -76,10 +79,12 @@ int main(int argc, char** argv) {
       std::printf("wrote a 300 + 100 image data set to %s\n", dir.c_str());
       return 0;
     }
-    if (args.size() == 3 && args[0] == "check") {
+    if ((args.size() == 3 || args.size() == 5) && args[0] == "check") {
       const std::filesystem::path dir = args[1];
       const int epochs = std::stoi(args[2]);
-      check_png(dir / "reconstructions.png", 20 * 56, 3 * 56);
+      const int rows_of_digits = args.size() == 5 ? std::stoi(args[3]) : 3;
+      const std::string policy = args.size() == 5 ? args[4] : "none";
+      check_png(dir / "reconstructions.png", 20 * 56, rows_of_digits * 56);
       check_png(dir / "latent.png", 400, 400);
       check_png(dir / "loss.png", 400, 300);
 
@@ -111,6 +116,7 @@ int main(int argc, char** argv) {
                 model.info("encoder.0.weight").shape == std::vector<std::int64_t>{256, 784} &&
                 model.contains("decoder.2.bias"),
             "model.safetensors: " + model.metadata("architecture"));
+      check(model.metadata("policies").starts_with(policy), "model.safetensors policies: " + model.metadata("policies"));
       const auto pca = io::load_pca<float>(dir / "pca.safetensors");
       check(pca.n_components() == 32 && pca.dimension() == 784, "pca.safetensors: 32 components of 784");
       return failures == 0 ? 0 : 1;
@@ -119,6 +125,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mnist_e2e_tool: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: mnist_e2e_tool make-data DIR | check DIR EPOCHS\n");
+  std::fprintf(stderr, "usage: mnist_e2e_tool make-data DIR | check DIR EPOCHS [ROWS POLICY]\n");
   return 2;
 }

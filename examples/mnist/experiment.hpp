@@ -126,8 +126,8 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   std::printf("%s: %lld training and %lld test images of %lldx%lld pixels\n", data.name.c_str(),
               static_cast<long long>(data.train.size()), static_cast<long long>(data.test.size()),
               static_cast<long long>(data.train.rows), static_cast<long long>(data.train.cols));
-  std::printf("model: %s (%lld parameters), variant %s\n", arch.c_str(),
-              static_cast<long long>(model.parameters().size()), o.variant.c_str());
+  std::printf("model: %s (%lld parameters)\nvariant: %s, %s\n", arch.c_str(),
+              static_cast<long long>(model.parameters().size()), o.variant.c_str(), io::policy_descriptions(model).c_str());
 
   std::optional<double> train_seconds;
   std::optional<hg::History> history;
@@ -189,7 +189,8 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
     }
     lin.metrics.bce_per_element = bce / static_cast<double>(n);
   }
-  std::string title = std::string(Preset::name) + " " + arch.substr(0, arch.find(" |")) + ", " + o.variant;
+  std::string title = std::string(Preset::name) + " " + arch.substr(0, arch.find(" |")) + ", " +
+                      (o.variant == "plain" ? o.variant : io::policy_descriptions(model));
   if (!o.load.empty()) {
     title += ", loaded from " + o.load.string();
   } else {

@@ -4,6 +4,7 @@
 //   mnist                                   # small plain autoencoder on MNIST (about 2 minutes)
 //   mnist --preset hinton --epochs 60       # Hinton & Salakhutdinov's 784-1000-500-250-30
 //   mnist --dataset fashion --code-size 2   # 2-d codes: latent.png shows them directly
+//   mnist --variant denoising --noise gaussian --noise-level 0.3
 //   mnist --load out/mnist/model.safetensors
 //
 // Data: scripts/get-data.sh puts MNIST in data/mnist and Fashion-MNIST in data/fashion-mnist;
@@ -18,19 +19,6 @@
 #include <string>
 #include <vector>
 
-namespace {
-
-// Variants the command line knows but the example cannot build yet (see variants.hpp).
-const std::vector<std::string> unavailable_variants{"sparse-l1", "sparse-kl", "denoising", "contractive"};
-
-std::string join(const auto& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + std::to_string(i);
-  return s;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mnist::Options o;
   CLI::App app{"hourglass MNIST example: an autoencoder against PCA on MNIST or Fashion-MNIST"};
@@ -38,10 +26,26 @@ int main(int argc, char** argv) {
   app.add_option("--variant", o.variant, "autoencoder variant")
       ->check(CLI::IsMember({"plain", "sparse-l1", "sparse-kl", "denoising", "contractive"}))
       ->capture_default_str();
+  app.add_option("--lambda", o.lambda, "sparse-l1: weight of the L1 penalty on the code (default 1e-4); contractive: "
+                                      "weight of the encoder's squared Jacobian norm (default 1e-4)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--rho", o.rho, "sparse-kl: target mean activation of the sigmoid code units (default 0.05)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--beta", o.beta, "sparse-kl: weight of the KL(rho || mean activation) penalty (default 0.01)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--noise", o.noise, "denoising: the corruption of the training input")
+      ->check(CLI::IsMember({"masking", "gaussian", "salt-and-pepper"}))
+      ->capture_default_str();
+  app.add_option("--noise-level", o.noise_level,
+                 "denoising: fraction of pixels masked (default 0.2) or replaced by 0/1 (salt-and-pepper, default 0.1), "
+                 "or the Gaussian sigma (default 0.2)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--preset", o.preset, "architecture: small 784-256-64-code, hinton 784-1000-500-250-code (mirrored)")
       ->check(CLI::IsMember({"small", "hinton"}))
       ->capture_default_str();
-  app.add_option("--code-size", o.code_size, "code size, one of " + join(mnist::code_sizes) + " (default: small 32, hinton 30)")
+  app.add_option("--code-size", o.code_size,
+                 "code size, one of " + mnist::join(mnist::code_sizes) +
+                     " (default and the only size for variants other than plain: small 32, hinton 30)")
       ->check(CLI::IsMember(std::vector<int>(mnist::code_sizes.begin(), mnist::code_sizes.end())));
   app.add_option("--loss", o.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop"}))->capture_default_str();
@@ -60,11 +64,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (std::find(unavailable_variants.begin(), unavailable_variants.end(), o.variant) != unavailable_variants.end()) {
-      std::fprintf(stderr, "mnist: --variant %s is not available yet: its policy is still being written; only 'plain' "
-                           "works in this build\n", o.variant.c_str());
-      return 2;
-    }
     if (o.code_size == 0) o.code_size = o.preset == "hinton" ? 30 : 32;
     if (o.threads > 0) Eigen::setNbThreads(o.threads);
 

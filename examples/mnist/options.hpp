@@ -31,6 +31,13 @@ struct Options {
   std::filesystem::path out = "out/mnist";
   std::filesystem::path data;      // empty: data/mnist or data/fashion-mnist
   std::filesystem::path load;      // evaluate this saved model instead of training
+
+  // Variant hyperparameters; a negative value means "the variant's default" (variants.hpp).
+  double lambda = -1;              // sparse-l1: weight of the L1 term; contractive: weight of ||J||^2
+  double rho = -1;                 // sparse-kl: target mean activation of the code units
+  double beta = -1;                // sparse-kl: weight of the KL term
+  std::string noise = "masking";   // denoising: masking | gaussian | salt-and-pepper
+  double noise_level = -1;         // denoising: fraction corrupted (masking, salt-and-pepper) or sigma
 };
 
 /// A preset's training recipe: Adam (or RMSprop) with a cosine learning-rate schedule from lr
@@ -48,29 +55,40 @@ struct Data {
   std::vector<std::string> label_names;
 };
 
-/// The small preset: 784-256-64-code, mirrored, ReLU hidden units, linear code, sigmoid output.
-template <int Code>
+/// The small preset: 784-256-64-code, mirrored, ReLU hidden units, linear code (sigmoid for the
+/// sparse-kl variant, whose penalty needs activations in (0, 1)), sigmoid output.
+template <int Code, class CodeActivation = hg::Identity>
 struct Small {
   static constexpr const char* name = "small";
   static constexpr Recipe recipe{20, 128, 2e-3, 0.01};
-  using encoder = hg::Encoder<hg::Dense<784, 256, hg::ReLU>, hg::Dense<256, 64, hg::ReLU>, hg::Dense<64, Code>>;
+  using encoder = hg::Encoder<hg::Dense<784, 256, hg::ReLU>, hg::Dense<256, 64, hg::ReLU>, hg::Dense<64, Code, CodeActivation>>;
   using decoder = hg::Decoder<hg::Dense<Code, 64, hg::ReLU>, hg::Dense<64, 256, hg::ReLU>, hg::Dense<256, 784, hg::Sigmoid>>;
 };
 
 /// Hinton & Salakhutdinov's (2006) architecture: 784-1000-500-250-code, mirrored; ReLU hidden
-/// units instead of their RBM-pretrained logistic units, linear code, sigmoid output.
-template <int Code>
+/// units instead of their RBM-pretrained logistic units, linear code (sigmoid for sparse-kl),
+/// sigmoid output.
+template <int Code, class CodeActivation = hg::Identity>
 struct Hinton {
   static constexpr const char* name = "hinton";
   static constexpr Recipe recipe{60, 128, 1e-3, 0.01};
   using encoder = hg::Encoder<hg::Dense<784, 1000, hg::ReLU>, hg::Dense<1000, 500, hg::ReLU>,
-                              hg::Dense<500, 250, hg::ReLU>, hg::Dense<250, Code>>;
+                              hg::Dense<500, 250, hg::ReLU>, hg::Dense<250, Code, CodeActivation>>;
   using decoder = hg::Decoder<hg::Dense<Code, 250, hg::ReLU>, hg::Dense<250, 500, hg::ReLU>,
                               hg::Dense<500, 1000, hg::ReLU>, hg::Dense<1000, 784, hg::Sigmoid>>;
 };
 
-/// One translation unit per preset (compiled in parallel).
+/// One translation unit per preset and variant group (compiled in parallel).
 int run_small(const Options& options, const Data& data);
+int run_small_variants(const Options& options, const Data& data);
 int run_hinton(const Options& options, const Data& data);
+int run_hinton_variants(const Options& options, const Data& data);
+
+/// "2, 10, 30, 32"
+inline std::string join(const auto& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + std::to_string(i);
+  return s;
+}
 
 }  // namespace mnist

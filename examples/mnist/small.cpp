@@ -1,6 +1,7 @@
-// The `small` preset's model types (one translation unit per preset, so they compile in parallel).
+// The `small` preset's plain models (one translation unit per preset and variant group, so they
+// compile in parallel).
 #include "variants.hpp"
 
 int mnist::run_small(const Options& options, const Data& data) {
-  return run_code_size<Small>(options, data, std::make_index_sequence<code_sizes.size()>{});
+  return options.variant == "plain" ? run_plain<Small>(options, data) : run_small_variants(options, data);
 }

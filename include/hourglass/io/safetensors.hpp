@@ -354,6 +354,17 @@ std::string architecture(const Model& model) {
   return enc + " | " + dec + " | policies " + (policies.empty() ? "none" : policies);
 }
 
+/// The model's policies with their hyperparameters, as stored in a file's metadata "policies",
+/// e.g. "sparse_l1(lambda=0.0001,layer=code)"; "none" for a plain model.
+template <class Model>
+std::string policy_descriptions(const Model& model) {
+  std::string policies;
+  detail::for_each_policy(model, [&](const auto& p) {
+    policies += (policies.empty() ? "" : "; ") + detail::policy_description(p);
+  });
+  return policies.empty() ? "none" : policies;
+}
+
 namespace detail {
 
 /// Optimizer state in a file: tensors optimizer.<name>.<part>, metadata optimizer, optimizer_steps.
@@ -420,11 +431,7 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
   w.set_metadata("format_version", "1");
   w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
   w.set_metadata("architecture", architecture(model));
-  std::string policies;
-  for_each_policy(model, [&](const auto& p) {
-    policies += (policies.empty() ? "" : "; ") + policy_description(p);
-  });
-  w.set_metadata("policies", policies.empty() ? "none" : policies);
+  w.set_metadata("policies", policy_descriptions(model));
   for_each_layer<Model>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     const std::string prefix = layer_tensor_prefix<Model, I>();
