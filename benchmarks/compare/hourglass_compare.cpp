@@ -1,9 +1,9 @@
 // The hourglass side of benchmarks/compare/run.sh: trains the `small` and `hinton` autoencoders
-// (MSE, Adam 1e-3, batch 256, float32) for --epochs epochs on MNIST and fits PCA with k = 32,
-// printing one JSON object per task on standard output (peer.py prints the same for PyTorch and
-// scikit-learn).
+// (MSE, Adam 1e-3, float32, --batch samples per step) for --epochs epochs on MNIST, times the
+// `small` encoder on the 60,000 training images (encode), and fits PCA with k = 32, printing one
+// JSON object per task on standard output (peer.py prints the same for PyTorch and scikit-learn).
 //
-//   hourglass_compare [--data DIR] [--epochs N] [--threads N] [--tasks small,hinton,pca]
+//   hourglass_compare [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]
 #include <hourglass/hourglass.hpp>
 
 #include "../mnist_local.hpp"
@@ -36,20 +36,38 @@ std::string list(const std::vector<double>& v) {
 }
 
 template <class Model>
-void train(const char* name, const bench::Mnist& data, int epochs) {
+void train(const char* name, const bench::Mnist& data, int epochs, int batch) {
   Model model(1);
   hg::Adam<float> adam({.learning_rate = 1e-3});
   hg::FitOptions options;
   options.epochs = epochs;
-  options.batch_size = 256;
+  options.batch_size = batch;
   options.progress = hg::Progress::never;
   const auto history = hg::fit(model, adam, data.train, options);
   const double seconds = median(history.seconds);
   const double mse = model.evaluate(hg::MSE{}, data.test);
-  std::printf("{\"tool\": \"hourglass\", \"task\": \"%s\", \"epochs\": %d, \"epoch_seconds\": %s, "
+  std::printf("{\"tool\": \"hourglass\", \"task\": \"%s\", \"batch\": %d, \"epochs\": %d, \"epoch_seconds\": %s, "
               "\"median_epoch_s\": %.4f, \"samples_per_s\": %.1f, \"test_mse\": %.6f, \"test_sse\": %.4f}\n",
-              name, epochs, list(history.seconds).c_str(), seconds, static_cast<double>(data.train.cols()) / seconds,
-              mse, mse * static_cast<double>(data.test.rows()));
+              name, batch, epochs, list(history.seconds).c_str(), seconds,
+              static_cast<double>(data.train.cols()) / seconds, mse, mse * static_cast<double>(data.test.rows()));
+  std::fflush(stdout);
+}
+
+/// Inference: the `small` encoder on all 60,000 training images (one warm-up, median of 5).
+void encode(const bench::Mnist& data) {
+  bench::Small model(1);
+  Eigen::MatrixXf codes = model.encode(data.train);
+  std::vector<double> times;
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    const auto start = Clock::now();
+    codes = model.encode(data.train);
+    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  const double seconds = median(times);
+  std::printf("{\"tool\": \"hourglass\", \"task\": \"encode\", \"batch\": %lld, \"seconds\": %s, \"median_s\": %.5f, "
+              "\"samples_per_s\": %.1f, \"checksum\": %.4f}\n",
+              static_cast<long long>(data.train.cols()), list(times).c_str(), seconds,
+              static_cast<double>(data.train.cols()) / seconds, static_cast<double>(codes.cwiseAbs().mean()));
   std::fflush(stdout);
 }
 
@@ -74,15 +92,16 @@ void pca(const bench::Mnist& data) {
 
 int main(int argc, char** argv) {
   std::string dir = "data/mnist", tasks = "small,hinton,pca";
-  int epochs = 3, threads = 2;
+  int epochs = 3, threads = 2, batch = 256;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i], value = argv[i + 1];
     if (arg == "--data") dir = value;
     else if (arg == "--epochs") epochs = std::stoi(value);
     else if (arg == "--threads") threads = std::stoi(value);
+    else if (arg == "--batch") batch = std::stoi(value);
     else if (arg == "--tasks") tasks = value;
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--threads N] [--tasks small,hinton,pca]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]\n", argv[0]);
       return 2;
     }
   }
@@ -91,8 +110,9 @@ int main(int argc, char** argv) {
   omp_set_num_threads(threads);
 #endif
   const bench::Mnist data = bench::load_mnist_or_exit(dir);
-  if (tasks.find("small") != std::string::npos) train<bench::Small>("small", data, epochs);
-  if (tasks.find("hinton") != std::string::npos) train<bench::Hinton>("hinton", data, epochs);
+  if (tasks.find("small") != std::string::npos) train<bench::Small>("small", data, epochs, batch);
+  if (tasks.find("hinton") != std::string::npos) train<bench::Hinton>("hinton", data, epochs, batch);
+  if (tasks.find("encode") != std::string::npos) encode(data);
   if (tasks.find("pca") != std::string::npos) pca(data);
   return 0;
 }

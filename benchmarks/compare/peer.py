@@ -1,7 +1,7 @@
 """The PyTorch / scikit-learn side of benchmarks/compare/run.sh: the same autoencoders and PCA as
 hourglass_compare, printing one JSON object per task (same fields).
 
-    python3 peer.py --data DIR [--epochs N] [--threads N] [--tasks small,hinton,pca]
+    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]
 """
 import argparse
 import json
@@ -22,11 +22,9 @@ def read_idx_images(path):
     return np.frombuffer(raw[16:], dtype=np.uint8).reshape(int(count), int(rows) * int(cols)).astype(np.float32) / 255.0
 
 
-def train(name, sizes, x_train, x_test, epochs, config):
-    import torch
+def autoencoder(sizes):
     from torch import nn
 
-    torch.manual_seed(1)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
@@ -36,7 +34,15 @@ def train(name, sizes, x_train, x_test, epochs, config):
             layers.append(nn.Sigmoid())
         elif not code:
             layers.append(nn.ReLU())
-    model = nn.Sequential(*layers)
+    return nn.Sequential(*layers)
+
+
+def train(name, sizes, x_train, x_test, epochs, batch_size, config):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(1)
+    model = autoencoder(sizes)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     xt = torch.from_numpy(x_train)
@@ -45,8 +51,8 @@ def train(name, sizes, x_train, x_test, epochs, config):
     for _ in range(epochs):
         start = time.perf_counter()
         order = torch.randperm(n)
-        for first in range(0, n, 256):
-            batch = xt.index_select(0, order[first:first + 256])
+        for first in range(0, n, batch_size):
+            batch = xt.index_select(0, order[first:first + batch_size])
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(batch), batch)
             loss.backward()
@@ -56,9 +62,31 @@ def train(name, sizes, x_train, x_test, epochs, config):
         xs = torch.from_numpy(x_test)
         mse = float(((model(xs) - xs) ** 2).double().mean())
     med = statistics.median(seconds)
-    return dict(tool="pytorch", task=name, epochs=epochs, epoch_seconds=seconds, median_epoch_s=med,
+    return dict(tool="pytorch", task=name, batch=batch_size, epochs=epochs, epoch_seconds=seconds, median_epoch_s=med,
                 samples_per_s=n / med, test_mse=mse, test_sse=mse * x_test.shape[1], config=config,
                 torch=torch.__version__)
+
+
+def encode(sizes, x_train, config):
+    """Inference: the encoder half of the `small` model on all training images under torch.no_grad()
+    (one warm-up, median of 5), as hourglass_compare's encode task."""
+    import torch
+
+    torch.manual_seed(1)
+    layers = list(autoencoder(sizes).children())
+    encoder = torch.nn.Sequential(*layers[:2 * (len(sizes) // 2) - 1])  # Linear+ReLU pairs, then the linear code
+    xt = torch.from_numpy(x_train)
+    times = []
+    with torch.no_grad():
+        codes = encoder(xt)
+        for _ in range(5):
+            start = time.perf_counter()
+            codes = encoder(xt)
+            times.append(time.perf_counter() - start)
+    med = statistics.median(times)
+    return dict(tool="pytorch", task="encode", batch=int(xt.shape[0]), seconds=times, median_s=med,
+                samples_per_s=xt.shape[0] / med, checksum=float(codes.abs().mean()), code=int(codes.shape[1]),
+                config=config, torch=torch.__version__)
 
 
 def pca(x_train, x_test, solver, config):
@@ -79,12 +107,17 @@ def pca(x_train, x_test, solver, config):
                 config=config, sklearn=sklearn.__version__)
 
 
+SMALL = [784, 256, 64, 32, 64, 256, 784]
+HINTON = [784, 1000, 500, 250, 30, 250, 500, 1000, 784]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/mnist")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--tasks", default="small,hinton,pca")
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--tasks", default="small,hinton,encode,pca")
     ap.add_argument("--config", default="")
     a = ap.parse_args()
     x_train = read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte"))
@@ -93,10 +126,11 @@ def main():
     torch.set_num_threads(a.threads)
     tasks = a.tasks.split(",")
     if "small" in tasks:
-        print(json.dumps(train("small", [784, 256, 64, 32, 64, 256, 784], x_train, x_test, a.epochs, a.config)), flush=True)
+        print(json.dumps(train("small", SMALL, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
     if "hinton" in tasks:
-        print(json.dumps(train("hinton", [784, 1000, 500, 250, 30, 250, 500, 1000, 784], x_train, x_test, a.epochs,
-                               a.config)), flush=True)
+        print(json.dumps(train("hinton", HINTON, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
+    if "encode" in tasks:
+        print(json.dumps(encode(SMALL, x_train, a.config)), flush=True)
     if "pca" in tasks:
         for solver in ("full", "randomized"):
             print(json.dumps(pca(x_train, x_test, solver, a.config)), flush=True)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # hourglass side by side with PyTorch and scikit-learn, one run, same machine, same data (MNIST):
 #   - the `small` (784-256-64-32-64-256-784) and `hinton` (784-1000-500-250-30-...-784)
-#     autoencoders: ReLU hidden, sigmoid output, MSE, Adam 1e-3, batch 256, float32, 2 threads,
-#     the same number of epochs; median seconds per epoch, samples/s, ratio, test error;
+#     autoencoders: ReLU hidden, sigmoid output, MSE, Adam 1e-3, float32, 2 threads, batch 256
+#     and 64, the same number of epochs; seconds per epoch, samples/s, ratio, test error;
+#   - inference: the `small` encoder on the 60,000 training images (PyTorch under no_grad);
 #   - PCA with k = 32: hourglass against scikit-learn's svd_solver="full" and "randomized".
-# The peers run in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; that
-# plus OMP_WAIT_POLICY=PASSIVE), with OpenBLAS when Debian's libopenblas0-pthread is installed,
-# and the fastest run of each peer is reported. Usage:
-#   benchmarks/compare/run.sh [--epochs N] [--threads N] [--data DIR] [--out FILE]
+# Every figure is the median over --repeats fresh processes (default 3) of each process's median.
+# The peers first run once in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
+# unset; that plus OMP_WAIT_POLICY=PASSIVE; AVX-512 kernels named), with OpenBLAS when Debian's
+# libopenblas0-pthread is installed; the fastest environment is then used for the repeats and
+# the other batch sizes. Usage:
+#   benchmarks/compare/run.sh [--epochs N] [--threads N] [--repeats N] [--batches "256 64"] [--data DIR] [--out FILE]
 # (--threads 2 is the default and the comparison asked for; on a machine whose cores are busy with
 # other work, 2 spinning OpenMP threads per process lose whole time slices, so --threads 1 gives
 # steadier numbers there.) The raw results stay in benchmarks/compare/last-run.jsonl.
@@ -16,15 +19,19 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 epochs=3
 threads=2
+repeats=3
+batches="256 64"
 data=data/mnist
 out=benchmarks/compare/last-run.md
 while [[ $# -gt 0 ]]; do
   case $1 in
     --epochs) epochs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --batches) batches=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: $0 [--epochs N] [--threads N] [--data DIR] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--epochs N] [--threads N] [--repeats N] [--batches \"256 64\"] [--data DIR] [--out FILE]" >&2; exit 2 ;;
   esac
 done
 if [[ ! -f $data/train-images-idx3-ubyte || ! -f $data/t10k-images-idx3-ubyte ]]; then
@@ -49,26 +56,55 @@ openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread
 peer_blas=""
 [[ -f $openblas/libblas.so.3 ]] && peer_blas=$openblas
 
-echo "compare: hourglass ($epochs epochs each)" >&2
-"$build/benchmarks/hourglass_compare" --data "$data" --epochs "$epochs" --threads "$threads" >>"$results"
+first_batch=${batches%% *}
+tasks_for() { [[ $1 == "$first_batch" ]] && echo small,hinton,encode,pca || echo small,hinton; }
 
-run_peer() {  # $1: config name, then env assignments
-  local name=$1; shift
-  echo "compare: peers, environment: $name" >&2
+for r in $(seq "$repeats"); do
+  for b in $batches; do
+    echo "compare: hourglass, batch $b, process $r of $repeats ($epochs epochs each)" >&2
+    "$build/benchmarks/hourglass_compare" --data "$data" --epochs "$epochs" --threads "$threads" --batch "$b" \
+        --tasks "$(tasks_for "$b")" >>"$results"
+  done
+done
+
+run_peer() {  # $1: config name, $2: batch, $3: tasks, then env assignments
+  local name=$1 batch=$2 tasks=$3; shift 3
+  echo "compare: peers, batch $batch, environment: $name" >&2
   env "$@" ${peer_blas:+LD_LIBRARY_PATH=$peer_blas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
       OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
-      $py benchmarks/compare/peer.py --data "$data" --epochs "$epochs" --threads "$threads" --config "$name" >>"$results"
+      $py benchmarks/compare/peer.py --data "$data" --epochs "$epochs" --threads "$threads" --batch "$batch" \
+      --tasks "$tasks" --config "$name" >>"$results"
 }
-run_peer "as is"
-run_peer "OPENBLAS_CORETYPE/L2_SIZE unset" -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
-run_peer "unset + OMP_WAIT_POLICY=PASSIVE" -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE
+declare -A environments=(
+  ["as is"]=""
+  ["OPENBLAS_CORETYPE/L2_SIZE unset"]="-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
+  ["unset + OMP_WAIT_POLICY=PASSIVE"]="-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE"
+)
 # Debian's OpenBLAS 0.3.21 does not recognise every newer CPU and then falls back to a slow
 # generic kernel (measured here on a recent Xeon: PyTorch `small` 5.6 s/epoch autodetected, 1.58 s
 # with SkylakeX kernels). Name the AVX-512 kernels explicitly where the CPU has AVX-512.
 if grep -q -w avx512f /proc/cpuinfo; then
-  run_peer "OPENBLAS_CORETYPE=SkylakeX + OMP_WAIT_POLICY=PASSIVE" -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX \
-           OMP_WAIT_POLICY=PASSIVE
+  environments["OPENBLAS_CORETYPE=SkylakeX + OMP_WAIT_POLICY=PASSIVE"]="-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE=SkylakeX OMP_WAIT_POLICY=PASSIVE"
 fi
+for name in "${!environments[@]}"; do
+  # shellcheck disable=SC2086
+  run_peer "$name" "$first_batch" "$(tasks_for "$first_batch")" ${environments[$name]}
+done
+# The fastest environment (PyTorch's `small` epoch) runs the repeats and the other batch sizes.
+best=$($py -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+rows = [r for r in rows if r["tool"] == "pytorch" and r["task"] == "small"]
+print(min(rows, key=lambda r: r["median_epoch_s"])["config"])' "$results")
+echo "compare: the peers' fastest environment: $best" >&2
+for b in $batches; do
+  start=1
+  [[ $b == "$first_batch" ]] && start=2
+  for r in $(seq "$start" "$repeats"); do
+    # shellcheck disable=SC2086
+    run_peer "$best" "$b" "$(tasks_for "$b")" ${environments[$best]}
+  done
+done
 
 machine="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores visible, $(free -g | awk '/Mem:/{print $2}') GiB"
 flags=$(grep -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')
@@ -77,40 +113,67 @@ $py - "$results" "$epochs" "$machine" "$flags" "${peer_blas:-system default (ref
 import datetime, json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 epochs, machine, flags, blas, coretype, threads, load = sys.argv[2:9]
-hg = {r["task"]: r for r in rows if r["tool"] == "hourglass"}
-def best(tool, task, key):
-    c = [r for r in rows if r["tool"] == tool and r["task"] == task]
-    return min(c, key=lambda r: r[key]) if c else None
+import statistics
+def med(xs): return statistics.median(xs) if xs else None
+def runs(tool, task, batch=None, config=None):
+    return [r for r in rows if r["tool"] == tool and r["task"] == task and (batch is None or r.get("batch") == batch)
+            and (config is None or r.get("config") == config)]
+def best_config(tool, task, batch, key):
+    """The peer environment with the lowest median for this task (each environment's own runs)."""
+    configs = {r.get("config") for r in runs(tool, task, batch)}
+    return min(configs, key=lambda c: med([r[key] for r in runs(tool, task, batch, c)]), default=None)
 p = print
 p(f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine} ({flags.strip()}); "
   f"OPENBLAS_CORETYPE in the environment: {coretype}; peers' BLAS: {blas}; load average at the end: {load}.\n")
-p(f"Autoencoders on MNIST: MSE, Adam 1e-3, batch 256, float32, {threads} thread(s), {epochs} epochs each; "
-  "seconds per epoch are the median over the epochs; test error after the last epoch.\n")
-p("| model | tool | s/epoch (median) | samples/s | hourglass/PyTorch time | test MSE/pixel | test SSE/image | peer environment |")
-p("|---|---|---:|---:|---:|---:|---:|---|")
+p(f"Autoencoders on MNIST: MSE, Adam 1e-3, float32, {threads} thread(s), {epochs} epochs per process. "
+  "s/epoch: the median over fresh processes of each process's median epoch (n: processes); "
+  "test error of the first process, after its last epoch.\n")
+p("| model | batch | tool | s/epoch | n | samples/s | PyTorch/hourglass time | test MSE/pixel | test SSE/image | peer environment |")
+p("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+batches = sorted({r["batch"] for r in rows if r["task"] in ("small", "hinton")}, reverse=True)
 for task in ("small", "hinton"):
-    h, t = hg.get(task), best("pytorch", task, "median_epoch_s")
-    if not h or not t: continue
-    p(f"| {task} | hourglass | {h['median_epoch_s']:.2f} | {h['samples_per_s']:,.0f} | {h['median_epoch_s']/t['median_epoch_s']:.2f} | {h['test_mse']:.5f} | {h['test_sse']:.2f} | |")
-    p(f"| {task} | PyTorch {t['torch']} | {t['median_epoch_s']:.2f} | {t['samples_per_s']:,.0f} | 1.00 | {t['test_mse']:.5f} | {t['test_sse']:.2f} | {t['config']} |")
-p("\nPCA, k = 32, fit on the 60,000 training images (median of 3 fits), scored on the 10,000 test images:\n")
-p("| tool | fit s (median) | hourglass/tool time | test MSE/pixel | test SSE/image | variance kept | rel. diff. of test error vs hourglass | peer environment |")
-p("|---|---:|---:|---:|---:|---:|---:|---|")
-h = hg.get("pca32")
+    for b in batches:
+        h = runs("hourglass", task, b)
+        c = best_config("pytorch", task, b, "median_epoch_s")
+        t = runs("pytorch", task, b, c)
+        if not h or not t: continue
+        hs, ts = med([r["median_epoch_s"] for r in h]), med([r["median_epoch_s"] for r in t])
+        n = 60000
+        p(f"| {task} | {b} | hourglass | {hs:.3f} | {len(h)} | {n/hs:,.0f} | **{ts/hs:.2f}** | {h[0]['test_mse']:.5f} | {h[0]['test_sse']:.2f} | |")
+        p(f"| {task} | {b} | PyTorch {t[0]['torch']} | {ts:.3f} | {len(t)} | {n/ts:,.0f} | 1.00 | {t[0]['test_mse']:.5f} | {t[0]['test_sse']:.2f} | {c} |")
+h = runs("hourglass", "encode")
+c = best_config("pytorch", "encode", None, "median_s")
+t = runs("pytorch", "encode", None, c)
+if h and t:
+    hs, ts = med([r["median_s"] for r in h]), med([r["median_s"] for r in t])
+    p("\nInference: the `small` encoder (784-256-64-32) on the 60,000 training images, one call "
+      "(PyTorch under torch.no_grad()); median over processes of the median of 5 calls:\n")
+    p("| tool | seconds | n | samples/s | PyTorch/hourglass time | peer environment |")
+    p("|---|---:|---:|---:|---:|---|")
+    p(f"| hourglass | {hs:.4f} | {len(h)} | {60000/hs:,.0f} | **{ts/hs:.2f}** | |")
+    p(f"| PyTorch {t[0]['torch']} | {ts:.4f} | {len(t)} | {60000/ts:,.0f} | 1.00 | {c} |")
+p("\nPCA, k = 32, fit on the 60,000 training images (median over processes of the median of 3 fits), "
+  "scored on the 10,000 test images:\n")
+p("| tool | fit s | n | tool/hourglass time | test MSE/pixel | test SSE/image | variance kept | rel. diff. of test error vs hourglass | peer environment |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+h = runs("hourglass", "pca32")
 if h:
-    p(f"| hourglass | {h['median_fit_s']:.3f} | 1.00 | {h['test_mse']:.6f} | {h['test_sse']:.4f} | {h['variance_kept']:.5f} | 0 | |")
+    hs = med([r["median_fit_s"] for r in h])
+    p(f"| hourglass | {hs:.3f} | {len(h)} | 1.00 | {h[0]['test_mse']:.6f} | {h[0]['test_sse']:.4f} | {h[0]['variance_kept']:.5f} | 0 | |")
     for solver in ("full", "randomized"):
-        s = best(f"sklearn-{solver}", "pca32", "median_fit_s")
+        c = best_config(f"sklearn-{solver}", "pca32", None, "median_fit_s")
+        s = runs(f"sklearn-{solver}", "pca32", None, c)
         if s:
-            rel = abs(s["test_mse"] - h["test_mse"]) / h["test_mse"]
-            p(f"| scikit-learn {s['sklearn']} svd_solver=\"{solver}\" | {s['median_fit_s']:.3f} | {h['median_fit_s']/s['median_fit_s']:.2f} | {s['test_mse']:.6f} | {s['test_sse']:.4f} | {s['variance_kept']:.5f} | {rel:.1e} | {s['config']} |")
+            ss = med([r["median_fit_s"] for r in s])
+            rel = abs(s[0]["test_mse"] - h[0]["test_mse"]) / h[0]["test_mse"]
+            p(f"| scikit-learn {s[0]['sklearn']} svd_solver=\"{solver}\" | {ss:.3f} | {len(s)} | **{ss/hs:.2f}** | {s[0]['test_mse']:.6f} | {s[0]['test_sse']:.4f} | {s[0]['variance_kept']:.5f} | {rel:.1e} | {c} |")
 p("\nEvery run (peers in each environment):\n")
-p("| tool | task | environment | median s | all times (s) | test MSE |")
-p("|---|---|---|---:|---|---:|")
+p("| tool | task | batch | environment | median s | all times (s) |")
+p("|---|---|---:|---|---:|---|")
 for r in rows:
-    med = r.get("median_epoch_s", r.get("median_fit_s"))
-    times = r.get("epoch_seconds", r.get("fit_seconds"))
-    p(f"| {r['tool']} | {r['task']} | {r.get('config', '')} | {med:.3f} | {', '.join(f'{t:.2f}' for t in times)} | {r['test_mse']:.6f} |")
+    m = r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
+    times = r.get("epoch_seconds", r.get("fit_seconds", r.get("seconds")))
+    p(f"| {r['tool']} | {r['task']} | {r.get('batch', '')} | {r.get('config', '')} | {m:.3f} | {', '.join(f'{t:.3f}' for t in times)} |")
 PY
 cat "$out"
 echo "compare: written to $out" >&2
