@@ -1,5 +1,6 @@
-// Training: one step (gather the batch, forward, backward, Adam) at batch 64/256/1024, and a full
-// epoch over 60,000 synthetic samples through hg::fit (shuffling included), for both architectures.
+// Training: one step (gather the batch, forward, backward, Adam) at batch 64/256/1024 (and in
+// double at 256), and a full epoch over 60,000 synthetic samples through hg::fit (shuffling
+// included), for both architectures.
 #include <benchmark/benchmark.h>
 
 #include "models.hpp"
@@ -11,23 +12,25 @@ namespace {
 
 constexpr Eigen::Index samples = 60000;
 
-const Eigen::MatrixXf& data() {
-  static const Eigen::MatrixXf x = bench::synthetic(784, samples);
+template <class Scalar = float>
+const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& data() {
+  static const auto x = bench::synthetic<Scalar>(784, samples);
   return x;
 }
 
 template <class Model>
 void BM_Step(benchmark::State& state) {
   const Eigen::Index batch = state.range(0);
+  using Scalar = typename Model::Scalar;
   Model model(1);
-  hg::Adam<float> adam;
+  hg::Adam<Scalar> adam;
   std::vector<hg::Index> order(static_cast<std::size_t>(samples));
   std::iota(order.begin(), order.end(), hg::Index{0});
   model.rng().shuffle(std::span<hg::Index>(order));
   Eigen::Index first = 0;
   for (auto _ : state) {
     if (first + batch > samples) first = 0;
-    model.load_batch(data(), std::span<const hg::Index>(order).subspan(static_cast<std::size_t>(first),
+    model.load_batch(data<Scalar>(), std::span<const hg::Index>(order).subspan(static_cast<std::size_t>(first),
                                                                       static_cast<std::size_t>(batch)));
     const auto objective = model.compute_gradients(hg::MSE{});
     benchmark::DoNotOptimize(objective);
@@ -59,6 +62,11 @@ void BM_Epoch(benchmark::State& state) {
 BENCHMARK_TEMPLATE(BM_Step, bench::Small)->Name("train_step/small")->ArgName("batch")->Arg(64)->Arg(256)->Arg(1024)
     ->MinTime(1.0)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Step, bench::Hinton)->Name("train_step/hinton")->ArgName("batch")->Arg(64)->Arg(256)->Arg(1024)
+    ->MinTime(1.0)->UseRealTime();
+// fp64: the same steps in double precision (half the SIMD lanes: at best half the fp32 speed).
+BENCHMARK_TEMPLATE(BM_Step, bench::SmallF64)->Name("train_step_f64/small")->ArgName("batch")->Arg(256)
+    ->MinTime(1.0)->UseRealTime();
+BENCHMARK_TEMPLATE(BM_Step, bench::HintonF64)->Name("train_step_f64/hinton")->ArgName("batch")->Arg(256)
     ->MinTime(1.0)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_Epoch, bench::Small)->Name("epoch_60000/small")->ArgName("batch")->Arg(256)->Iterations(2)
     ->Unit(benchmark::kSecond)->UseRealTime();

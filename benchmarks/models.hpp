@@ -24,6 +24,10 @@ using Hinton = hg::Autoencoder<
     hg::Decoder<hg::Dense<30, 250, hg::ReLU>, hg::Dense<250, 500, hg::ReLU>, hg::Dense<500, 1000, hg::ReLU>,
                 hg::Dense<1000, 784, hg::Sigmoid>>>;
 
+/// The same architectures in double precision (the "fp64 no slower than 0.5x fp32").
+using SmallF64 = hg::BasicAutoencoder<double, Small::encoder_type, Small::decoder_type>;
+using HintonF64 = hg::BasicAutoencoder<double, Hinton::encoder_type, Hinton::decoder_type>;
+
 /// Sum over layers [First, Last) of in*out.
 template <class Model, std::size_t First = 0, std::size_t Last = Model::depth>
 constexpr double weight_products() {
@@ -47,11 +51,12 @@ double backward_flops() {
 template <class Model>
 double training_flops() { return forward_flops<Model>() + backward_flops<Model>(); }
 
-/// Uniform [0, 1) float data, d x n, seeded.
-inline Eigen::MatrixXf synthetic(Eigen::Index d, Eigen::Index n, std::uint64_t seed = 1) {
+/// Uniform [0, 1) data, d x n, seeded.
+template <class Scalar = float>
+Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> synthetic(Eigen::Index d, Eigen::Index n, std::uint64_t seed = 1) {
   hg::Random rng(seed);
-  Eigen::MatrixXf x(d, n);
-  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform(0.0, 1.0));
+  Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> x(d, n);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<Scalar>(rng.uniform(0.0, 1.0));
   return x;
 }
 
