@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
   app.add_option("--lambda", o.lambda, "sparse-l1: weight of the L1 penalty on the code (default 1e-4); contractive: "
                                       "weight of the encoder's squared Jacobian norm (default 1e-4)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--jacobian", o.jacobian,
+                 "contractive: exact = ||J||^2 of the whole encoder (about 3 x code-size encoder passes per batch: "
+                 "~20-30x a plain epoch), layerwise = the sum of each layer's closed form (cheap)")
+      ->check(CLI::IsMember({"exact", "layerwise"}))
+      ->capture_default_str();
   app.add_option("--rho", o.rho, "sparse-kl: target mean activation of the sigmoid code units (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--beta", o.beta, "sparse-kl: weight of the KL(rho || mean activation) penalty (default 0.01)")

@@ -34,6 +34,7 @@ struct Options {
 
   // Variant hyperparameters; a negative value means "the variant's default" (variants.hpp).
   double lambda = -1;              // sparse-l1: weight of the L1 term; contractive: weight of ||J||^2
+  std::string jacobian = "exact";  // contractive: exact (whole encoder) | layerwise (sum of per-layer bounds)
   double rho = -1;                 // sparse-kl: target mean activation of the code units
   double beta = -1;                // sparse-kl: weight of the KL term
   std::string noise = "masking";   // denoising: masking | gaussian | salt-and-pepper

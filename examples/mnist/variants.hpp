@@ -5,7 +5,7 @@
 //
 // Compile time: every model type is instantiated with 2 losses x 2 optimizers (about 2.5 s of
 // g++ each). `plain` is compiled for every code size (options.hpp: code_sizes); the other
-// variants (six model types: three noises) only for the preset's default code size, which keeps
+// variants (seven model types: three noises, two Jacobian penalties) only for the preset's default code size, which keeps
 // the example's build at about twice the plain-only one.
 // save_model stores each policy's name and hyperparameters (describe()) in the model file, so
 // --load refuses a file trained with another variant or other hyperparameters.
@@ -49,7 +49,11 @@ int run_regularised(const Options& o, const Data& data) {
   if (o.variant == "sparse-kl")  // KL(rho || rho_hat) needs code activations in (0, 1): a sigmoid code layer
     return run_model<Preset<Code, hg::Sigmoid>>(
         o, data, hg::SparseKL<>{.rho = or_default(o.rho, D::kl_rho), .beta = or_default(o.beta, D::kl_beta)});
-  if (o.variant == "contractive") return run_model<P>(o, data, hg::Contractive{.lambda = or_default(o.lambda, D::contractive_lambda)});
+  if (o.variant == "contractive") {
+    const double lambda = or_default(o.lambda, D::contractive_lambda);
+    if (o.jacobian == "layerwise") return run_model<P>(o, data, hg::ContractiveLayerwise{.lambda = lambda});
+    return run_model<P>(o, data, hg::Contractive{.lambda = lambda});
+  }
   if (o.variant == "denoising") {
     if (o.noise == "gaussian") return run_model<P>(o, data, hg::GaussianNoise{.sigma = or_default(o.noise_level, D::gaussian_sigma)});
     if (o.noise == "salt-and-pepper")
