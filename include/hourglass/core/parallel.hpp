@@ -23,7 +23,7 @@ namespace hourglass::detail {
 /// at least ~100k flops per thread, as thread start-up costs a few microseconds.
 inline int threads_for(double flops, Index slices) {
 #if defined(_OPENMP)
-  if (omp_in_parallel() || on_pool_worker()) return 1;
+  if (omp_in_parallel() || in_parallel_pass()) return 1;
   const double per_thread = 1e5;
   const Index by_work = static_cast<Index>(flops / per_thread);
   return static_cast<int>(std::max<Index>(1, std::min<Index>({static_cast<Index>(Eigen::nbThreads()), by_work, slices})));

@@ -44,10 +44,11 @@ inline void cpu_relax() {
 #endif
 }
 
-/// True on a pool worker (a pass started there runs on that thread alone).
-inline bool& on_pool_worker() {
-  thread_local bool worker = false;
-  return worker;
+/// True on a pool worker, and on the calling thread while it runs pieces of a pass: a pass
+/// started there (a kernel inside a blocked pass) runs on that thread alone.
+inline bool& in_parallel_pass() {
+  thread_local bool inside = false;
+  return inside;
 }
 
 class ThreadPool {
@@ -64,7 +65,7 @@ class ThreadPool {
   /// `helpers` workers, and returns when all calls have returned. The workers compute in the
   /// caller's floating-point mode (FTZ/DAZ).
   void run(int helpers, std::uint32_t pieces, Body body, void* context) {
-    if (helpers <= 0 || pieces <= 1 || pieces > max_pieces || on_pool_worker() || busy_.test_and_set(std::memory_order_acquire)) {
+    if (helpers <= 0 || pieces <= 1 || pieces > max_pieces || in_parallel_pass() || busy_.test_and_set(std::memory_order_acquire)) {
       for (std::uint32_t p = 0; p < pieces; ++p) body(context, p);
       return;
     }
@@ -80,10 +81,12 @@ class ThreadPool {
     if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_.notify_all();
 
     std::uint32_t mine = 0;
+    in_parallel_pass() = true;
     for (std::uint32_t p; claim(generation, p);) {
       body(context, p);
       ++mine;
     }
+    in_parallel_pass() = false;
     // Pieces still running on workers: they were claimed by running threads, so they finish soon.
     const std::uint32_t others = pieces - mine;
     for (int spins = 0; done_.load(std::memory_order_acquire) < others; ++spins) {
@@ -117,7 +120,7 @@ class ThreadPool {
   }
 
   void work(int index) {
-    on_pool_worker() = true;
+    in_parallel_pass() = true;
     std::uint32_t seen = wake_.load(std::memory_order_acquire);
     for (;;) {
       // Wait for the next job: spin first, then sleep.
