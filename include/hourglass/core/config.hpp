@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
 #include <cstddef>
 #include <sstream>
 #include <stdexcept>
@@ -50,6 +51,28 @@ void require(bool ok, const Parts&... parts) {
 
 /// "rows x cols" for error messages.
 inline std::string shape(Index rows, Index cols) { return message(rows, " x ", cols); }
+
+/// Checks that two matrices that go together (an output and its target, a loss's gradient
+/// buffer) have the same shape with at least one element; the message names both shapes.
+template <class A, class B>
+void require_same_shape(const char* where, const char* first, const A& a, const char* second, const B& b) {
+  if (a.rows() == b.rows() && a.cols() == b.cols()) {
+    require(a.size() > 0, where, ": empty batch: ", first, " and ", second, " are ", shape(a.rows(), a.cols()),
+            " (expected at least one sample and one row)");
+    return;
+  }
+  throw std::invalid_argument(message(where, ": ", first, " is ", shape(a.rows(), a.cols()), " but ", second, " is ",
+                                      shape(b.rows(), b.cols()), " (expected the same shape)"));
+}
+
+/// The index of the first NaN or Inf in a vector, or -1 when every entry is finite.
+template <class V>
+Index first_non_finite(const V& v) {
+  if (v.allFinite()) return -1;
+  for (Index i = 0; i < v.size(); ++i)
+    if (!std::isfinite(static_cast<double>(v.coeff(i)))) return i;
+  return -1;
+}
 
 }  // namespace detail
 }  // namespace hourglass
