@@ -27,8 +27,10 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$build/corpus/$h"
   log="$build/$h.log"
   echo "fuzz: $h for ${seconds}s (log: $log)"
+  dict=()
+  case $h in safetensors_model|pca) dict=(-dict=tests/fuzz/safetensors.dict) ;; esac
   status=0
-  "$build/fuzz_$h" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$build/fuzz_$h" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
     -artifact_prefix="$build/artifacts/$h-" "$build/corpus/$h" "tests/fuzz/corpus/$h" >"$log" 2>&1 || status=$?
   grep -E "^Done [0-9]+ runs|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$log" | sed "s/^/  $h: /" || true
   if [[ $status -ne 0 ]]; then

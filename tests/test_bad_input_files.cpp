@@ -9,11 +9,14 @@
 
 #include <hourglass/io.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -284,4 +287,71 @@ TEST_CASE("label vectors of the wrong length name both lengths", "[bad_input][fi
                          Says({"scatter_plot", "2 x n points and n labels", "got 2 x 5 and 4"}));
   REQUIRE_THROWS_MATCHES(io::scatter_plot(Eigen::MatrixXd::Zero(3, 4), Eigen::VectorXi::Zero(4)), std::invalid_argument,
                          Says({"scatter_plot", "got 3 x 4 and 4"}));
+}
+
+// ---- regressions: reader bugs found while fuzzing (tests/fuzz/) and reviewing the readers ----
+
+namespace {
+/// Copies a safetensors file of F32 tensors, letting `edit` change metadata and tensors on the way.
+void rewrite(const fs::path& from, const fs::path& to,
+             const std::function<void(std::map<std::string, std::string>&, std::map<std::string, std::vector<float>>&,
+                                      std::map<std::string, std::vector<std::int64_t>>&)>& edit) {
+  const io::SafetensorsReader r(from);
+  std::map<std::string, std::string> metadata = r.metadata();
+  std::map<std::string, std::vector<float>> values;
+  std::map<std::string, std::vector<std::int64_t>> shapes;
+  for (const auto& [name, info] : r.tensors()) {
+    values[name] = r.elements<float>(name);
+    shapes[name] = info.shape;
+  }
+  edit(metadata, values, shapes);
+  io::SafetensorsWriter w;
+  for (const auto& [k, v] : metadata) w.set_metadata(k, v);
+  for (const auto& [name, v] : values) w.add<float>(name, shapes[name], v.data());
+  w.save(to);
+}
+}  // namespace
+
+// A shape entry of 2^64 - 1 beside a 0 (so the tensor holds no bytes) passed every size check and
+// became the dimension -1 in std::int64_t; load_pca then built an Eigen map with -1 columns
+// (an assertion abort, undefined behaviour in release builds).
+TEST_CASE("regression: a safetensors dimension above 2^63 - 1 read as a negative size", "[bad_input][files][regression]") {
+  test::TempDir dir;
+  test::write_raw(dir / "p.safetensors",
+                  safetensors(R"({"__metadata__":{"format":"hourglass-pca","format_version":"1","scalar":"float64",)"
+                              R"("total_variance":"1","samples_seen":"5"},)"
+                              R"("components":{"dtype":"F64","shape":[0,18446744073709551615],"data_offsets":[0,0]}})"));
+  REQUIRE_THROWS_MATCHES(io::load_pca<double>(dir / "p.safetensors"), io::FileError,
+                         Says({"p.safetensors: ", "tensor 'components' has a dimension of 18446744073709551615",
+                               "more than 2^63 - 1"}));
+  REQUIRE_THROWS_MATCHES(io::SafetensorsReader(dir / "p.safetensors"), io::FileError, Says({"garbage header"}));
+}
+
+// load_model passed a file's optimizer state to the optimizer's restore_state, whose own
+// std::invalid_argument ("adam: inconsistent state") escaped instead of io::FileError.
+TEST_CASE("regression: inconsistent optimizer state in a model file escaped as std::invalid_argument",
+          "[bad_input][files][regression]") {
+  test::TempDir dir;
+  Model model(1);
+  hg::Adam<float> adam;
+  model.compute_gradients(hg::MSE{}, Eigen::MatrixXf::Constant(6, 3, 0.5f), Eigen::MatrixXf::Constant(6, 3, 0.5f));
+  adam.step(model.parameters());
+  io::save_model(dir / "m.safetensors", model, adam);
+  rewrite(dir / "m.safetensors", dir / "negative.safetensors",
+          [](auto& metadata, auto&, auto&) { metadata["optimizer_steps"] = "-1"; });
+  rewrite(dir / "m.safetensors", dir / "halves.safetensors", [](auto&, auto& values, auto& shapes) {
+    values["optimizer.adam.first_moment"].clear();
+    shapes["optimizer.adam.first_moment"] = {0};
+  });
+  Model loaded(2);
+  hg::Adam<float> resumed;
+  const Eigen::VectorXf before = loaded.parameters().values;
+  REQUIRE_THROWS_MATCHES(io::load_model(dir / "negative.safetensors", loaded, resumed), io::FileError,
+                         Says({"negative.safetensors: ", "optimizer_steps is negative (-1)"}));
+  REQUIRE_THROWS_MATCHES(io::load_model(dir / "halves.safetensors", loaded, resumed), io::FileError,
+                         Says({"halves.safetensors: ", "optimizer state does not fit together", "adam: inconsistent state"}));
+  CHECK(loaded.parameters().values == before);
+  CHECK(resumed.steps() == 0);
+  io::load_model(dir / "m.safetensors", loaded, resumed);  // the untouched file still loads
+  CHECK(resumed.steps() == 1);
 }

@@ -193,6 +193,10 @@ class SafetensorsReader {
       for (const auto& d : v["shape"]) {
         if (!d.is_number_unsigned()) fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape entry that is not a non-negative integer"));
         const auto x = d.get<std::uint64_t>();
+        // Sizes are signed (std::int64_t, Eigen's Index): a larger entry would read as negative.
+        if (x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+          fail(hourglass::detail::message("garbage header: tensor '", name, "' has a dimension of ", x,
+                                          ", more than 2^63 - 1"));
         if (x != 0 && count > std::numeric_limits<std::uint64_t>::max() / 16 / x)
           fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape whose size overflows"));
         count *= x;
@@ -430,6 +434,7 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index paramet
   } catch (const std::exception&) {
     r.fail("metadata optimizer_steps is not an integer");
   }
+  if (steps < 0) r.fail(hourglass::detail::message("metadata optimizer_steps is negative (", steps, ")"));
   auto state = [&](const std::string& part) -> Vector<Scalar> {
     const TensorInfo& t = r.info(prefix + part);
     const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
@@ -440,10 +445,15 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index paramet
     return v;
   };
   if constexpr (requires { opt.restore_state(Vector<Scalar>{}, Vector<Scalar>{}, steps); }) {
-    if constexpr (requires { opt.first_moment(); }) {
-      opt.restore_state(state("first_moment"), state("second_moment"), steps);
-    } else {
-      opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
+    // The optimizer checks its state's consistency; for a file that is the file's fault.
+    try {
+      if constexpr (requires { opt.first_moment(); }) {
+        opt.restore_state(state("first_moment"), state("second_moment"), steps);
+      } else {
+        opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
+      }
+    } catch (const std::invalid_argument& e) {
+      r.fail(hourglass::detail::message("optimizer state does not fit together: ", e.what()));
     }
   } else {
     static_assert(sizeof(Opt) == 0, "load_model: this optimizer has no restore_state to resume from");

@@ -163,7 +163,6 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
     model.parameters().values = epoch_start;
     return message("the model holds the parameters from the start of epoch ", epoch + 1);
   };
-  double run_seconds = 0;
 
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     epoch_start = model.parameters().values;
@@ -211,7 +210,6 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
       }
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    run_seconds += seconds;
 
     EpochInfo info;
     info.epoch = epoch;
