@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <tuple>
 #include <type_traits>
 
@@ -167,13 +168,17 @@ class BasicAutoencoder {
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
     const Index n = static_cast<Index>(columns.size());
-    detail::require(x.rows() == input_size, "load_batch: expected data of ", input_size,
-                    " x n (one sample per column), got ", detail::shape(x.rows(), x.cols()));
+    // Runs every training step: messages are built only on failure (no allocation otherwise).
+    if (x.rows() != input_size)
+      throw std::invalid_argument(detail::message("load_batch: expected data of ", input_size,
+                                                  " x n (one sample per column), got ", detail::shape(x.rows(), x.cols())));
     detail::require(n > 0, "load_batch: empty batch (no column indices given)");
     for (Index k = 0; k < n; ++k) {
       const Index c = columns[static_cast<std::size_t>(k)];
-      detail::require(c >= 0 && c < x.cols(), "load_batch: index ", c, " (entry ", k, " of the batch) is not a column of the ",
-                      detail::shape(x.rows(), x.cols()), " data");
+      if (c < 0 || c >= x.cols())
+        throw std::invalid_argument(detail::message("load_batch: index ", c, " (entry ", k,
+                                                    " of the batch) is not a column of the ",
+                                                    detail::shape(x.rows(), x.cols()), " data"));
     }
     reserve(n);
     auto clean = batch_target(n);
@@ -276,8 +281,10 @@ class BasicAutoencoder {
   }
   template <class D>
   static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
-    detail::require(x.rows() == rows && x.cols() > 0, where, ": expected a batch of ", rows,
-                    " x n (one sample per column, n >= 1), got ", detail::shape(x.rows(), x.cols()));
+    if (x.rows() != rows || x.cols() < 1)
+      throw std::invalid_argument(detail::message(where, ": expected a batch of ", rows,
+                                                  " x n (one sample per column, n >= 1), got ",
+                                                  detail::shape(x.rows(), x.cols())));
   }
 
   Random rng_;
