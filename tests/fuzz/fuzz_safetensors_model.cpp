@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
       io::load_model(path, model);
       fuzz::require(model.parameters().values.allFinite(), "load_model: non-finite parameters accepted");
-      fuzz::require(model.reconstruct(x).allFinite(), "load_model: the loaded model reconstructs NaN");
+      // Finite weights may still be huge (1e30) and overflow in the forward pass: a NaN output
+      // is then float arithmetic, not a reading error, so only the shape is checked.
+      const Eigen::MatrixXf back = model.reconstruct(x);
+      fuzz::require(back.rows() == 4 && back.cols() == 2, "load_model: the loaded model reconstructs another shape");
     } catch (const io::FileError&) {
       fuzz::require(model.parameters().values == reference.parameters().values, "load_model: failed but changed the model");
     }
