@@ -29,13 +29,25 @@
 namespace {
 std::atomic<std::size_t> largest_allocation{0};
 }
-void* operator new(std::size_t size) {
+namespace {
+void record(std::size_t size) {
   std::size_t seen = largest_allocation.load();
   while (size > seen && !largest_allocation.compare_exchange_weak(seen, size)) {
   }
+}
+}  // namespace
+void* operator new(std::size_t size) {
+  record(size);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
+// The nothrow forms too: under AddressSanitizer the library's own would allocate with another
+// allocator than the free() below (std::stable_sort's buffer, in Catch2, takes this path).
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  record(size);
+  return std::malloc(size == 0 ? 1 : size);
+}
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
 // Not inlined: GCC would otherwise see free() meet operator new's pointer (-Wmismatched-new-delete).
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
