@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and the machine lacks.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, bench, python
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, bench, python, fuzz
 set -euo pipefail
 
 declare -A groups=(
   [build]="cmake g++ make libeigen3-dev catch2 libbenchmark-dev"
   [examples]="libcli11-dev libstb-dev nlohmann-json3-dev zlib1g-dev"
   [python]="python3-numpy"
+  # fuzz: clang with its libFuzzer and sanitizer runtimes (libclang_rt.fuzzer), for scripts/fuzz.sh.
+  [fuzz]="clang libclang-rt-14-dev"
   # bench: the peers of benchmarks/compare/run.sh; OpenBLAS so numpy/PyTorch do not fall back to
   # the reference BLAS; matplotlib for the plot of scripts/vs-pca.sh.
   [bench]="python3-torch python3-sklearn python3-numpy python3-matplotlib libopenblas0-pthread"

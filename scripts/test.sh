@@ -1,10 +1,36 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds the test suite, runs it.
+# The README's test command: installs what is missing, builds the test suite and runs it; runs it
+# again under AddressSanitizer + UndefinedBehaviorSanitizer (CMakePresets.json: asan); fuzzes each
+# file reader for 30 s (scripts/fuzz.sh). docs/reliability.md says what each stage guards.
+# Arguments go to the first ctest run. HOURGLASS_TEST_STAGES picks stages (default
+# "release asan fuzz"); HOURGLASS_FUZZ_SECONDS sets the time per fuzz harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build examples python
-build=${BUILD_DIR:-build/test}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=ON \
-      -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build "$build" -j "$(nproc)"
-ctest --test-dir "$build" -j "$(nproc)" --output-on-failure "$@"
+scripts/install-deps.sh build examples python fuzz
+stages=" ${HOURGLASS_TEST_STAGES:-release asan fuzz} "
+jobs=$(nproc)
+stage() { echo "== test.sh: $1 ($(date +%T), ${SECONDS}s so far)"; }
+
+if [[ $stages == *" release "* ]]; then
+  stage "release build and tests"
+  build=${BUILD_DIR:-build/test}
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=ON \
+        -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=ON >/dev/null
+  cmake --build "$build" -j "$jobs"
+  ctest --test-dir "$build" -j "$jobs" --output-on-failure "$@"
+fi
+
+if [[ $stages == *" asan "* ]]; then
+  # Compile-fail tests only compile, and the package tests build a consumer of their own without
+  # the sanitizers: both are covered by the release stage.
+  stage "ASan + UBSan build and tests"
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "$jobs"
+  ctest --preset asan -j "$jobs" -E '^(compile_fail_|package_)'
+fi
+
+if [[ $stages == *" fuzz "* ]]; then
+  stage "fuzzing the file readers"
+  scripts/fuzz.sh "${HOURGLASS_FUZZ_SECONDS:-30}"
+fi
+stage "done"

@@ -54,7 +54,10 @@ class PCA {
   /// An unfitted PCA; give k to fit(X, k).
   PCA() = default;
   /// An unfitted PCA that keeps k components when fit(X) is called.
-  explicit PCA(Index k, PCAOptions options = {}) : k_(k), options_(options) { check_k(k); }
+  explicit PCA(Index k, PCAOptions options = {}) : k_(k), options_(options) {
+    check_k(k);
+    check_options(options);
+  }
 
   // ---- fitting ---------------------------------------------------------------------------
   /// Fits k components to X (d x n, one sample per column, n >= 2, finite, 1 <= k <= d).
@@ -69,19 +72,21 @@ class PCA {
   template <class D>
   PCA& fit(const Eigen::MatrixBase<D>& x) {
     detail::require(k_ >= 1, "PCA::fit: no number of components given (use PCA(k) or fit(X, k))");
-    detail::require(options_.chunk >= 1, "PCA::fit: options.chunk must be >= 1, got ", options_.chunk);
+    check_options(options_);
     const Index d = x.rows(), n = x.cols();
     detail::require(d >= 1, "PCA::fit: X has no rows (expected d x n, one sample per column)");
     detail::require(n >= 2, "PCA::fit: need at least 2 samples (columns of X), got ", n);
     detail::require(k_ <= d, "PCA::fit: k = ", k_, " components exceed the dimension d = ", d,
                     " (rows of X; samples are columns)");
     check_finite(x, "PCA::fit");
+    PCA fitted(k_, options_);
     if (options_.accumulate_in_double) {
-      solve<double>(x);
+      fitted.template solve<double>(x);
     } else {
-      solve<Scalar>(x);
+      fitted.template solve<Scalar>(x);
     }
-    samples_ = n;
+    fitted.samples_ = n;
+    *this = std::move(fitted);
     return *this;
   }
 
@@ -187,6 +192,9 @@ class PCA {
   static void check_k(Index k) {
     detail::require(k >= 1, "PCA: k (the number of components) must be >= 1, got ", k);
   }
+  static void check_options(const PCAOptions& options) {
+    detail::require(options.chunk >= 1, "PCA: options.chunk must be >= 1, got ", options.chunk);
+  }
 
   template <class D>
   static void check_finite(const Eigen::MatrixBase<D>& x, const char* where) {
@@ -236,6 +244,9 @@ class PCA {
     }
     covariance.template triangularView<Eigen::StrictlyUpper>() = covariance.transpose();
     covariance /= static_cast<A>(n - 1);
+    // Finite data can still overflow (|x| ~ 1e154 in double, ~1e19 in float accumulation).
+    detail::require(mean.allFinite() && covariance.allFinite(), "PCA::fit: the mean or covariance of X overflows ",
+                    std::is_same_v<A, float> ? "float" : "double", " (values too large: rescale the data)");
 
     Eigen::SelfAdjointEigenSolver<Matrix<A>> eig(covariance);
     if (eig.info() != Eigen::Success) throw std::runtime_error("PCA::fit: the eigen-solver did not converge");

@@ -3,6 +3,7 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
 #include <cstddef>
 #include <sstream>
 #include <stdexcept>
@@ -43,6 +44,8 @@ std::string message(const Parts&... parts) {
 
 /// Throws std::invalid_argument with the concatenated message when `ok` is false.
 /// Used for every check of user input, so release builds check too (not only Eigen asserts).
+/// The parts are evaluated before the call: in code that runs every training step, pass only
+/// numbers and literals (no shape(), no std::string), or test the condition first.
 template <class... Parts>
 void require(bool ok, const Parts&... parts) {
   if (!ok) throw std::invalid_argument(message(parts...));
@@ -50,6 +53,28 @@ void require(bool ok, const Parts&... parts) {
 
 /// "rows x cols" for error messages.
 inline std::string shape(Index rows, Index cols) { return message(rows, " x ", cols); }
+
+/// Checks that two matrices that go together (an output and its target, a loss's gradient
+/// buffer) have the same shape with at least one element; the message names both shapes.
+/// (Messages are built only on failure: this runs in every training step, which must not allocate.)
+template <class A, class B>
+void require_same_shape(const char* where, const char* first, const A& a, const char* second, const B& b) {
+  if (a.rows() == b.rows() && a.cols() == b.cols() && a.size() > 0) return;
+  if (a.rows() == b.rows() && a.cols() == b.cols())
+    throw std::invalid_argument(message(where, ": empty batch: ", first, " and ", second, " are ",
+                                        shape(a.rows(), a.cols()), " (expected at least one sample and one row)"));
+  throw std::invalid_argument(message(where, ": ", first, " is ", shape(a.rows(), a.cols()), " but ", second, " is ",
+                                      shape(b.rows(), b.cols()), " (expected the same shape)"));
+}
+
+/// The index of the first NaN or Inf in a vector, or -1 when every entry is finite.
+template <class V>
+Index first_non_finite(const V& v) {
+  if (v.allFinite()) return -1;
+  for (Index i = 0; i < v.size(); ++i)
+    if (!std::isfinite(static_cast<double>(v.coeff(i)))) return i;
+  return -1;
+}
 
 }  // namespace detail
 }  // namespace hourglass

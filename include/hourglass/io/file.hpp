@@ -86,6 +86,8 @@ inline void write_atomically(const std::filesystem::path& path, const std::funct
     write(file);
   } catch (const std::exception& e) {
     fail(std::string("writing failed: ") + e.what());
+  } catch (...) {
+    fail("writing failed: the writer threw a non-standard exception");
   }
   if (std::ferror(file) || std::fflush(file) != 0) fail("writing failed (disk full?)");
   if (::fsync(fd) != 0) fail(std::string("fsync failed: ") + std::strerror(errno));

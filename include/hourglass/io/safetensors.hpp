@@ -18,6 +18,10 @@
 // was saved, plus whatever the caller adds. Loading a file whose architecture or scalar type
 // differs from the model's throws io::FileError showing both.
 //
+// Non-finite numbers are refused both ways: save_model throws std::invalid_argument (and writes
+// nothing, so a previous file stays) when a parameter or an optimizer state entry is NaN or Inf —
+// a diverged model is never saved silently; load_model throws io::FileError for such a file.
+//
 //   hourglass::io::save_model("model.safetensors", model);                // atomic
 //   hourglass::io::save_model("ckpt.safetensors", model, &adam);          // + Adam state, to resume
 //   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
@@ -34,12 +38,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <iomanip>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -186,6 +193,10 @@ class SafetensorsReader {
       for (const auto& d : v["shape"]) {
         if (!d.is_number_unsigned()) fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape entry that is not a non-negative integer"));
         const auto x = d.get<std::uint64_t>();
+        // Sizes are signed (std::int64_t, Eigen's Index): a larger entry would read as negative.
+        if (x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+          fail(hourglass::detail::message("garbage header: tensor '", name, "' has a dimension of ", x,
+                                          ", more than 2^63 - 1"));
         if (x != 0 && count > std::numeric_limits<std::uint64_t>::max() / 16 / x)
           fail(hourglass::detail::message("garbage header: tensor '", name, "' has a shape whose size overflows"));
         count *= x;
@@ -367,21 +378,55 @@ std::string policy_descriptions(const Model& model) {
 
 namespace detail {
 
+/// The first NaN or Inf of a matrix, in row-major order (the order of the file's tensors).
+template <class M>
+std::optional<std::pair<Index, Index>> first_non_finite_entry(const M& m) {
+  if (m.allFinite()) return std::nullopt;
+  for (Index i = 0; i < m.rows(); ++i)
+    for (Index j = 0; j < m.cols(); ++j)
+      if (!std::isfinite(static_cast<double>(m(i, j)))) return std::pair<Index, Index>{i, j};
+  return std::nullopt;
+}
+inline std::string element_name(const std::pair<Index, Index>& at, bool is_vector) {
+  return is_vector ? hourglass::detail::message("[", at.first, "]")
+                   : hourglass::detail::message("[", at.first, ", ", at.second, "]");
+}
+
+/// save_model's refusal of a tensor holding NaN or Inf.
+template <class M>
+void require_finite_to_save(const std::filesystem::path& path, const std::string& name, const M& m) {
+  if (const auto at = first_non_finite_entry(m))
+    throw std::invalid_argument(hourglass::detail::message(
+        "save_model: refusing to write ", path.string(), ": tensor '", name, "' holds NaN or Inf at ",
+        element_name(*at, m.cols() == 1), " (diverged training?); nothing was written"));
+}
+
+/// load_model's refusal of a tensor holding NaN or Inf.
+template <class M>
+void require_finite_loaded(const SafetensorsReader& r, const std::string& name, const M& m) {
+  if (const auto at = first_non_finite_entry(m))
+    r.fail(hourglass::detail::message("tensor '", name, "' holds NaN or Inf at ", element_name(*at, m.cols() == 1)));
+}
+
 /// Optimizer state in a file: tensors optimizer.<name>.<part>, metadata optimizer, optimizer_steps.
 template <class Opt, class Scalar>
-void add_optimizer_state(SafetensorsWriter& w, const Opt& opt) {
+void add_optimizer_state(SafetensorsWriter& w, const Opt& opt, const std::filesystem::path& path) {
   const std::string prefix = "optimizer." + std::string(Opt::name) + ".";
+  auto add = [&](const std::string& part, const Vector<Scalar>& v) {
+    require_finite_to_save(path, prefix + part, v);
+    w.add_vector(prefix + part, v);
+  };
   w.set_metadata("optimizer", std::string(Opt::name));
   w.set_metadata("optimizer_steps", std::to_string(opt.steps()));
   w.set_metadata("optimizer_learning_rate", hourglass::detail::message(opt.learning_rate()));
   if constexpr (requires { opt.first_moment(); opt.second_moment(); }) {
-    w.add_vector(prefix + "first_moment", opt.first_moment());
-    w.add_vector(prefix + "second_moment", opt.second_moment());
+    add("first_moment", opt.first_moment());
+    add("second_moment", opt.second_moment());
   } else if constexpr (requires { opt.square_average(); opt.momentum_buffer(); }) {
-    w.add_vector(prefix + "square_average", opt.square_average());
-    w.add_vector(prefix + "momentum_buffer", opt.momentum_buffer());
+    add("square_average", opt.square_average());
+    add("momentum_buffer", opt.momentum_buffer());
   } else if constexpr (requires { opt.velocity(); }) {
-    w.add_vector(prefix + "velocity", opt.velocity());
+    add("velocity", opt.velocity());
   } else {
     static_assert(sizeof(Opt) == 0, "save_model: this optimizer exposes no state to save");
   }
@@ -400,18 +445,26 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index paramet
   } catch (const std::exception&) {
     r.fail("metadata optimizer_steps is not an integer");
   }
+  if (steps < 0) r.fail(hourglass::detail::message("metadata optimizer_steps is negative (", steps, ")"));
   auto state = [&](const std::string& part) -> Vector<Scalar> {
     const TensorInfo& t = r.info(prefix + part);
     const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
     if (n != 0 && n != parameters)
       r.fail(hourglass::detail::message("tensor '", prefix, part, "' must hold 0 or ", parameters, " values (one per parameter)"));
-    return r.vector<Scalar>(prefix + part, n);
+    Vector<Scalar> v = r.vector<Scalar>(prefix + part, n);
+    require_finite_loaded(r, prefix + part, v);
+    return v;
   };
   if constexpr (requires { opt.restore_state(Vector<Scalar>{}, Vector<Scalar>{}, steps); }) {
-    if constexpr (requires { opt.first_moment(); }) {
-      opt.restore_state(state("first_moment"), state("second_moment"), steps);
-    } else {
-      opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
+    // The optimizer checks its state's consistency; for a file that is the file's fault.
+    try {
+      if constexpr (requires { opt.first_moment(); }) {
+        opt.restore_state(state("first_moment"), state("second_moment"), steps);
+      } else {
+        opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
+      }
+    } catch (const std::invalid_argument& e) {
+      r.fail(hourglass::detail::message("optimizer state does not fit together: ", e.what()));
     }
   } else {
     static_assert(sizeof(Opt) == 0, "load_model: this optimizer has no restore_state to resume from");
@@ -435,11 +488,13 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
   for_each_layer<Model>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     const std::string prefix = layer_tensor_prefix<Model, I>();
+    require_finite_to_save(path, prefix + ".weight", model.template weights<I>());
+    require_finite_to_save(path, prefix + ".bias", model.template bias<I>());
     w.add_matrix(prefix + ".weight", model.template weights<I>());
     w.add_vector(prefix + ".bias", model.template bias<I>());
   });
   if constexpr (!std::is_void_v<Opt>) {
-    if (optimizer) add_optimizer_state<Opt, Scalar>(w, *optimizer);
+    if (optimizer) add_optimizer_state<Opt, Scalar>(w, *optimizer, path);
   }
   w.save(path);
 }
@@ -485,6 +540,8 @@ void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer)
     const std::string prefix = layer_tensor_prefix<Model, I>();
     weights.push_back(r.template matrix<Scalar>(prefix + ".weight", L::out, L::in));
     biases.push_back(r.template vector<Scalar>(prefix + ".bias", L::out));
+    require_finite_loaded(r, prefix + ".weight", weights.back());
+    require_finite_loaded(r, prefix + ".bias", biases.back());
   });
   if constexpr (!std::is_void_v<Opt>) {
     if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters().size());

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <tuple>
 #include <type_traits>
 
@@ -162,9 +163,23 @@ class BasicAutoencoder {
   // ---- training primitives (used by fit, the gradient checker and custom loops) ----------
   /// Makes the columns `columns` of X the current batch: gathered into the model's workspace
   /// (the data set is never copied or reordered), then corrupted if a policy says so.
+  /// Throws std::invalid_argument (and keeps the previous batch) when X has the wrong number of
+  /// rows, `columns` is empty, or an index is not a column of X.
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
     const Index n = static_cast<Index>(columns.size());
+    // Runs every training step: messages are built only on failure (no allocation otherwise).
+    if (x.rows() != input_size)
+      throw std::invalid_argument(detail::message("load_batch: expected data of ", input_size,
+                                                  " x n (one sample per column), got ", detail::shape(x.rows(), x.cols())));
+    detail::require(n > 0, "load_batch: empty batch (no column indices given)");
+    for (Index k = 0; k < n; ++k) {
+      const Index c = columns[static_cast<std::size_t>(k)];
+      if (c < 0 || c >= x.cols())
+        throw std::invalid_argument(detail::message("load_batch: index ", c, " (entry ", k,
+                                                    " of the batch) is not a column of the ",
+                                                    detail::shape(x.rows(), x.cols()), " data"));
+    }
     reserve(n);
     auto clean = batch_target(n);
     for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
@@ -179,6 +194,7 @@ class BasicAutoencoder {
   /// Forward and backward on the loaded batch: fills parameters().gradients.
   template <Loss L>
   Objective<Scalar> compute_gradients(const L& loss) {
+    detail::require(batch_size_ > 0, "compute_gradients: no batch loaded (call load_batch first)");
     Hooks hooks{*this};
     return network_.forward_backward(loss, batch_target(batch_size_), batch_size_, hooks);
   }
@@ -265,8 +281,10 @@ class BasicAutoencoder {
   }
   template <class D>
   static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
-    detail::require(x.rows() == rows && x.cols() > 0, where, ": expected a batch of ", rows,
-                    " x n (one sample per column, n >= 1), got ", detail::shape(x.rows(), x.cols()));
+    if (x.rows() != rows || x.cols() < 1)
+      throw std::invalid_argument(detail::message(where, ": expected a batch of ", rows,
+                                                  " x n (one sample per column, n >= 1), got ",
+                                                  detail::shape(x.rows(), x.cols())));
   }
 
   Random rng_;

@@ -9,6 +9,8 @@
 //        L = (1/N) sum [max(z, 0) - z y + log1p(exp(-|z|))]     dL/dz = (a - y) / N
 // The logit form never takes the log of 0. The probability form (any other output activation)
 // clamps each log at -100 and a(1-a) at 1e-12, as PyTorch's BCELoss does.
+// Every entry point checks that output, target (and gradient buffer) have the same non-empty
+// shape and throws std::invalid_argument naming both shapes otherwise.
 #pragma once
 
 #include "../core/activations.hpp"
@@ -27,6 +29,7 @@ struct MeanSquaredError {
   template <class A, class Y>
   static typename A::Scalar value(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<Y>& y) {
     using S = typename A::Scalar;
+    detail::require_same_shape("MeanSquaredError::value", "the output", a, "the target", y);
     return (a - y.template cast<S>()).squaredNorm() / static_cast<S>(a.size());
   }
 
@@ -34,6 +37,8 @@ struct MeanSquaredError {
   template <class A, class Y, class G>
   static typename A::Scalar value_and_gradient(const A& a, const Y& y, G&& g) {
     using S = typename A::Scalar;
+    detail::require_same_shape("MeanSquaredError::value_and_gradient", "the output", a, "the target", y);
+    detail::require_same_shape("MeanSquaredError::value_and_gradient", "the output", a, "the gradient buffer", g);
     const S n = static_cast<S>(a.size());
     const S scale = S(2) / n;
     S sum = 0;
@@ -57,6 +62,7 @@ struct BinaryCrossEntropy {
   template <class A, class Y>
   static typename A::Scalar value(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<Y>& y) {
     using S = typename A::Scalar;
+    detail::require_same_shape("BinaryCrossEntropy::value", "the output", a, "the target", y);
     const S floor(-100);
     return -(y.template cast<S>().array() * a.array().log().max(floor) +
              (S(1) - y.template cast<S>().array()) * (S(1) - a.array()).log().max(floor))
@@ -67,6 +73,8 @@ struct BinaryCrossEntropy {
   template <class A, class Y, class G>
   static typename A::Scalar value_and_gradient(const A& a, const Y& y, G&& g) {
     using S = typename A::Scalar;
+    detail::require_same_shape("BinaryCrossEntropy::value_and_gradient", "the output", a, "the target", y);
+    detail::require_same_shape("BinaryCrossEntropy::value_and_gradient", "the output", a, "the gradient buffer", g);
     const S n = static_cast<S>(a.size());
     g = ((a - y).array() / (a.array() * (S(1) - a.array())).max(S(1e-12)) / n).matrix();
     return value(a, y);
@@ -75,6 +83,7 @@ struct BinaryCrossEntropy {
   template <class Z, class Y>
   static typename Z::Scalar value_from_logits(const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<Y>& y) {
     using S = typename Z::Scalar;
+    detail::require_same_shape("BinaryCrossEntropy::value_from_logits", "the logit matrix", z, "the target", y);
     return (z.array().max(S(0)) - z.array() * y.template cast<S>().array() + (-z.array().abs()).exp().log1p()).sum() /
            static_cast<S>(z.size());
   }
@@ -83,6 +92,9 @@ struct BinaryCrossEntropy {
   template <class Z, class A, class Y, class G>
   static typename A::Scalar value_and_logit_gradient(const Z& z, const A& a, const Y& y, G&& g) {
     using S = typename A::Scalar;
+    detail::require_same_shape("BinaryCrossEntropy::value_and_logit_gradient", "the logit matrix", z, "the output", a);
+    detail::require_same_shape("BinaryCrossEntropy::value_and_logit_gradient", "the output", a, "the target", y);
+    detail::require_same_shape("BinaryCrossEntropy::value_and_logit_gradient", "the output", a, "the gradient buffer", g);
     g = (a - y) / static_cast<S>(a.size());
     return value_from_logits(z, y);
   }

@@ -13,10 +13,7 @@ namespace hourglass {
 /// Per-element mean squared error (PyTorch's MSELoss, reduction='mean').
 template <class A, class Y>
 double mean_squared_error(const Eigen::MatrixBase<A>& reconstruction, const Eigen::MatrixBase<Y>& target) {
-  detail::require(reconstruction.rows() == target.rows() && reconstruction.cols() == target.cols() &&
-                      target.size() > 0,
-                  "mean_squared_error: reconstruction is ", detail::shape(reconstruction.rows(), reconstruction.cols()),
-                  " but target is ", detail::shape(target.rows(), target.cols()));
+  detail::require_same_shape("mean_squared_error", "the reconstruction", reconstruction, "the target", target);
   return (reconstruction.template cast<double>() - target.template cast<double>()).squaredNorm() /
          static_cast<double>(target.size());
 }

@@ -82,9 +82,11 @@ struct History {
   double total_seconds() const { return std::accumulate(seconds.begin(), seconds.end(), 0.0); }
 };
 
-/// Thrown when the objective or a gradient becomes NaN or Inf. The model keeps the last finite
-/// parameters (those before the failing step), or the best ones under early stopping's
-/// restore_best.
+/// Thrown when the objective or a gradient becomes NaN or Inf, or a step makes a parameter NaN or
+/// Inf. The model is left with finite parameters: under early stopping's restore_best the best
+/// epoch's; otherwise those from before the failing step when the loss or a gradient was not
+/// finite (nothing was applied), or those from the start of the epoch when the step itself
+/// overflowed (the pre-step values are not kept, to spare a copy per step). what() says which.
 class TrainingDiverged : public std::runtime_error {
  public:
   TrainingDiverged(int epoch, Index batch, const std::string& what)
@@ -119,6 +121,8 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
   require(options.batch_size >= 1, "fit: batch_size must be >= 1, got ", options.batch_size);
   require(options.early_stopping.patience >= 0, "fit: early_stopping.patience must be >= 0, got ",
           options.early_stopping.patience);
+  require(std::isfinite(options.early_stopping.min_delta) && options.early_stopping.min_delta >= 0,
+          "fit: early_stopping.min_delta must be a finite number >= 0, got ", options.early_stopping.min_delta);
   require(x.rows() == Model::input_size && x.cols() > 0, "fit: expected training data of ", Model::input_size,
           " x n (one sample per column, n >= 1), got ", shape(x.rows(), x.cols()));
   require_finite_samples(x, "fit: training data");
@@ -127,6 +131,8 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
             Model::input_size, " x n (n >= 1), got ", shape(validation->rows(), validation->cols()));
     require_finite_samples(*validation, "fit: validation data");
   }
+  if (const Index bad = first_non_finite(model.parameters().values); bad >= 0)
+    throw std::invalid_argument(message("fit: the model's parameter ", bad, " is NaN or Inf before training"));
   model.validate_policies();
   const FlushDenormals flush(options.flush_denormals);
 
@@ -140,15 +146,26 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
 
   const bool early = options.early_stopping.patience > 0;
   Vector<typename Model::Scalar> best_parameters;
+  Vector<typename Model::Scalar> epoch_start;  // the parameters at the start of the epoch (all finite)
   double best = std::numeric_limits<double>::infinity();
   int bad_epochs = 0;
 
   const double base_rate = optimizer.learning_rate();
   History history;
   ProgressLine progress(options.progress);
-  double run_seconds = 0;
+  // After a divergence: put back finite parameters and say which.
+  auto restore = [&](int epoch, bool pre_step_finite) -> std::string {
+    if (early && options.early_stopping.restore_best && best_parameters.size() > 0) {
+      model.parameters().values = best_parameters;
+      return message("the model holds the parameters of the best epoch (", history.best_epoch + 1, ")");
+    }
+    if (pre_step_finite) return "the model keeps the parameters from before this step";
+    model.parameters().values = epoch_start;
+    return message("the model holds the parameters from the start of epoch ", epoch + 1);
+  };
 
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    epoch_start = model.parameters().values;
     if (options.shuffle) model.rng().shuffle(std::span<Index>(order));
     const auto start = Clock::now();
     double loss_sum = 0, penalty_sum = 0;
@@ -159,15 +176,24 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
                                                                static_cast<std::size_t>(count)));
       const auto objective = model.compute_gradients(loss);
       if (!std::isfinite(static_cast<double>(objective.total())) || !model.parameters().gradients.allFinite()) {
-        if (early && options.early_stopping.restore_best && best_parameters.size() > 0)
-          model.parameters().values = best_parameters;
+        const bool loss_finite = std::isfinite(static_cast<double>(objective.loss));
+        const char* what = !loss_finite ? "loss" : !std::isfinite(static_cast<double>(objective.penalty)) ? "penalty" : "gradient";
+        const std::string kept = restore(epoch, true);
         throw TrainingDiverged(epoch, b,
                                message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ",
-                                       batches, ": the ", std::isfinite(static_cast<double>(objective.total())) ? "gradient" : "loss",
-                                       " is NaN or Inf (learning rate ", optimizer.learning_rate(),
-                                       "); the model keeps the parameters from before this step"));
+                                       batches, ": the ", what, " is NaN or Inf (learning rate ", optimizer.learning_rate(),
+                                       "); ", kept));
       }
       optimizer.step(model.parameters());
+      // A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
+      // weights can then hide behind ReLUs that output 0, so the parameters are checked too.
+      if (!model.parameters().values.allFinite()) {
+        const std::string kept = restore(epoch, false);
+        throw TrainingDiverged(epoch, b,
+                               message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches,
+                                       ": the optimizer's step made parameters NaN or Inf (learning rate ",
+                                       optimizer.learning_rate(), "); ", kept));
+      }
       loss_sum += static_cast<double>(objective.loss) * static_cast<double>(count);
       penalty_sum += static_cast<double>(objective.penalty) * static_cast<double>(count);
       if (options.on_batch) {
@@ -184,7 +210,6 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
       }
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    run_seconds += seconds;
 
     EpochInfo info;
     info.epoch = epoch;
@@ -219,10 +244,14 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
                                   info.validation_loss ? message("  val ", *info.validation_loss) : std::string(),
                                   "  ", static_cast<long long>(static_cast<double>(n) / seconds), " samples/s  ",
                                   seconds, " s"));
-    if (stop) break;
+    if (stop || epoch + 1 == options.epochs) break;  // no next epoch to schedule
     if (options.schedule) {
-      optimizer.set_learning_rate(
-          options.schedule->next_rate(ScheduleState{epoch, base_rate, optimizer.learning_rate(), monitored}));
+      const double rate =
+          options.schedule->next_rate(ScheduleState{epoch, base_rate, optimizer.learning_rate(), monitored});
+      require(std::isfinite(rate) && rate > 0, "fit: the learning-rate schedule gives ", rate, " for epoch ", epoch + 2,
+              " (a rate must be finite and > 0; e.g. schedule::cosine(E) reaches its min_rate, 0 by default, at epoch E",
+              " — train for E epochs or give min_rate > 0)");
+      optimizer.set_learning_rate(rate);
     }
   }
   if (early && options.early_stopping.restore_best && best_parameters.size() > 0)
