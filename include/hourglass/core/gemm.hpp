@@ -13,6 +13,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "thread_pool.hpp"
 
 #include <Eigen/Core>
 
@@ -57,8 +58,14 @@ class ReusedBlocking : public Eigen::internal::level3_blocking<Scalar, Scalar> {
   Vector<Scalar> a_, b_;
 };
 
+/// The blocking buffers for this product: those of the pooled piece being run (whichever thread
+/// runs it; core/thread_pool.hpp), else the calling thread's own.
 template <class Scalar>
 ReusedBlocking<Scalar>& thread_blocking() {
+  if (const int piece = hourglass::detail::current_piece(); piece >= 0) {
+    static ReusedBlocking<Scalar> by_piece[hourglass::detail::ThreadPool::max_pieces];
+    return by_piece[piece];
+  }
   thread_local ReusedBlocking<Scalar> blocking;
   return blocking;
 }

@@ -51,12 +51,14 @@ void parallel_ranges(Index n, Index granule, int threads, F&& f) {
     F& f;
     Index n, granule, units, pieces;
   } job{f, n, granule, units, pieces};
-  ThreadPool::instance().run(threads - 1, static_cast<std::uint32_t>(pieces), [](void* context, std::uint32_t piece) {
+  ThreadPool::instance().run(threads - 1, static_cast<std::uint32_t>(pieces), [](void* context, std::uint32_t piece, bool pooled) {
     const Job& j = *static_cast<const Job*>(context);
     const Index p = static_cast<Index>(piece);
     const Index begin = std::min(j.n, j.units * p / j.pieces * j.granule);
     const Index end = std::min(j.n, j.units * (p + 1) / j.pieces * j.granule);
+    if (pooled) current_piece() = static_cast<int>(piece);
     if (end > begin) j.f(begin, end - begin);
+    if (pooled) current_piece() = -1;
   }, &job);
 }
 

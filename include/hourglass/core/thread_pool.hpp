@@ -51,10 +51,20 @@ inline bool& in_parallel_pass() {
   return inside;
 }
 
+/// The piece of a pooled pass this thread is running, or -1. The GEMM blocking buffers belong to
+/// the piece, not to the thread (core/gemm.hpp): whichever thread runs piece p in a step uses
+/// the buffers piece p used in the previous step, so no step after the first allocates.
+inline int& current_piece() {
+  thread_local int piece = -1;
+  return piece;
+}
+
 class ThreadPool {
  public:
-  using Body = void (*)(void* context, std::uint32_t piece);
-  static constexpr std::uint32_t max_pieces = 0xFFFF;
+  /// body(context, piece, pooled): pooled is false when the job runs serially on its caller
+  /// because the pool is busy with another job (or the call is nested in one).
+  using Body = void (*)(void* context, std::uint32_t piece, bool pooled);
+  static constexpr std::uint32_t max_pieces = 64;
 
   static ThreadPool& instance() {
     static ThreadPool* pool = new ThreadPool;  // intentionally never destroyed (see the file comment)
@@ -66,7 +76,7 @@ class ThreadPool {
   /// caller's floating-point mode (FTZ/DAZ).
   void run(int helpers, std::uint32_t pieces, Body body, void* context) {
     if (helpers <= 0 || pieces <= 1 || pieces > max_pieces || in_parallel_pass() || busy_.test_and_set(std::memory_order_acquire)) {
-      for (std::uint32_t p = 0; p < pieces; ++p) body(context, p);
+      for (std::uint32_t p = 0; p < pieces; ++p) body(context, p, false);
       return;
     }
     while (static_cast<int>(workers_.size()) < helpers) start_worker(static_cast<int>(workers_.size()));
@@ -83,7 +93,7 @@ class ThreadPool {
     std::uint32_t mine = 0;
     in_parallel_pass() = true;
     for (std::uint32_t p; claim(generation, p);) {
-      body(context, p);
+      body(context, p, true);
       ++mine;
     }
     in_parallel_pass() = false;
@@ -145,7 +155,7 @@ class ThreadPool {
           set_floating_point_mode(mode_.load(std::memory_order_relaxed));
           moded = true;
         }
-        body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), p);
+        body_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), p, true);
         done_.fetch_add(1, std::memory_order_release);
       }
       if (moded) set_floating_point_mode(own_mode);
