@@ -5,9 +5,11 @@
 
 #include "helpers.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace hg = hourglass;
 using Catch::Matchers::Contains;
@@ -222,4 +224,47 @@ TEST_CASE("PCA rejects double data whose sums overflow, and still names NaN samp
   x(1, 4) = x(1, 5) = 0;
   x(2, 9) = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_WITH(hg::PCA<double>(2).fit(x), Contains("sample 9") && Contains("row 2"));
+}
+
+TEMPLATE_TEST_CASE("PCA leaves constant rows out and gives them zero weight", "[pca]", float, double) {
+  using S = TestType;
+  // 30 varying rows with a known spectrum, and constant rows inserted at the edges and in runs
+  // (as MNIST's always-black border pixels).
+  Eigen::VectorXd variances(30);
+  for (Eigen::Index i = 0; i < 30; ++i) variances(i) = 3.0 * std::pow(0.75, double(i));
+  const Eigen::MatrixXd varying = known_data(variances, 600, 0.3, 89);
+  const std::vector<Eigen::Index> constant = {0, 1, 9, 10, 11, 20, 35, 36};
+  const Eigen::Index d = 30 + static_cast<Eigen::Index>(constant.size());
+  Eigen::MatrixXd x(d, 600);
+  std::vector<Eigen::Index> rows_of_varying;
+  for (Eigen::Index i = 0, v = 0; i < d; ++i) {
+    if (std::find(constant.begin(), constant.end(), i) != constant.end()) {
+      x.row(i).setConstant(0.125 * double(i));
+    } else {
+      x.row(i) = varying.row(v++);
+      rows_of_varying.push_back(i);
+    }
+  }
+  const double tol = std::is_same_v<S, double> ? 1e-10 : 2e-5;
+  hg::PCA<S> reference(6, {.chunk = 128});
+  reference.fit(varying.cast<S>());
+  hg::PCA<S> pca(6, {.chunk = 128});
+  pca.fit(x.cast<S>());
+  for (const Eigen::Index i : constant) CHECK(pca.components().row(i).cwiseAbs().maxCoeff() == S(0));
+  for (std::size_t v = 0; v < rows_of_varying.size(); ++v) {
+    CHECK((pca.components().row(rows_of_varying[v]) - reference.components().row(static_cast<Eigen::Index>(v)))
+              .template cast<double>().cwiseAbs().maxCoeff() < tol);
+  }
+  CHECK((pca.explained_variance() - reference.explained_variance()).template cast<double>().cwiseAbs().maxCoeff() <
+        tol * 3.0);
+  CHECK(pca.total_variance() == Approx(reference.total_variance()).epsilon(tol));
+  CHECK(double(pca.mean()(10)) == Approx(1.25));
+  CHECK(pca.mean_squared_error(x.cast<S>()) * double(d) == Approx(reference.mean_squared_error(varying.cast<S>()) * 30.0).epsilon(tol * 10));
+
+  // More components than varying rows: the zero-variance directions come from the full problem.
+  hg::PCA<S> all(33, {.chunk = 128});
+  all.fit(x.cast<S>());
+  CHECK((all.components().transpose() * all.components() - Eigen::MatrixX<S>::Identity(33, 33)).template cast<double>().cwiseAbs().maxCoeff() < tol * 10);
+  CHECK(all.explained_variance().tail(3).template cast<double>().cwiseAbs().maxCoeff() < tol);
+  CHECK((all.reconstruct(x.cast<S>()) - x.cast<S>()).template cast<double>().cwiseAbs().maxCoeff() < tol * 100);
 }
