@@ -7,7 +7,8 @@
 # The peers run in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset; that
 # plus OMP_WAIT_POLICY=PASSIVE), with OpenBLAS when Debian's libopenblas0-pthread is installed,
 # and the fastest run of each peer is reported. Usage:
-#   benchmarks/compare/run.sh [--epochs N] [--threads N] [--data DIR] [--out FILE]
+#   benchmarks/compare/run.sh [--epochs N] [--threads N] [--data DIR] [--out FILE] [--tasks LIST]
+# (--tasks: a comma-separated subset of small,hinton,pca, e.g. --tasks pca for the PCA rows only)
 # (--threads 2 is the default and the comparison asked for; on a machine whose cores are busy with
 # other work, 2 spinning OpenMP threads per process lose whole time slices, so --threads 1 gives
 # steadier numbers there.) The raw results stay in benchmarks/compare/last-run.jsonl.
@@ -18,13 +19,15 @@ epochs=3
 threads=2
 data=data/mnist
 out=benchmarks/compare/last-run.md
+tasks=small,hinton,pca
 while [[ $# -gt 0 ]]; do
   case $1 in
     --epochs) epochs=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: $0 [--epochs N] [--threads N] [--data DIR] [--out FILE]" >&2; exit 2 ;;
+    --tasks) tasks=$2; shift 2 ;;
+    *) echo "usage: $0 [--epochs N] [--threads N] [--data DIR] [--out FILE] [--tasks small,hinton,pca]" >&2; exit 2 ;;
   esac
 done
 if [[ ! -f $data/train-images-idx3-ubyte || ! -f $data/t10k-images-idx3-ubyte ]]; then
@@ -50,14 +53,15 @@ peer_blas=""
 [[ -f $openblas/libblas.so.3 ]] && peer_blas=$openblas
 
 echo "compare: hourglass ($epochs epochs each)" >&2
-"$build/benchmarks/hourglass_compare" --data "$data" --epochs "$epochs" --threads "$threads" >>"$results"
+"$build/benchmarks/hourglass_compare" --data "$data" --epochs "$epochs" --threads "$threads" --tasks "$tasks" >>"$results"
 
 run_peer() {  # $1: config name, then env assignments
   local name=$1; shift
   echo "compare: peers, environment: $name" >&2
   env "$@" ${peer_blas:+LD_LIBRARY_PATH=$peer_blas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
       OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
-      $py benchmarks/compare/peer.py --data "$data" --epochs "$epochs" --threads "$threads" --config "$name" >>"$results"
+      $py benchmarks/compare/peer.py --data "$data" --epochs "$epochs" --threads "$threads" --tasks "$tasks" \
+      --config "$name" >>"$results"
 }
 run_peer "as is"
 run_peer "OPENBLAS_CORETYPE/L2_SIZE unset" -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
@@ -84,10 +88,11 @@ def best(tool, task, key):
 p = print
 p(f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine} ({flags.strip()}); "
   f"OPENBLAS_CORETYPE in the environment: {coretype}; peers' BLAS: {blas}; load average at the end: {load}.\n")
-p(f"Autoencoders on MNIST: MSE, Adam 1e-3, batch 256, float32, {threads} thread(s), {epochs} epochs each; "
-  "seconds per epoch are the median over the epochs; test error after the last epoch.\n")
-p("| model | tool | s/epoch (median) | samples/s | hourglass/PyTorch time | test MSE/pixel | test SSE/image | peer environment |")
-p("|---|---|---:|---:|---:|---:|---:|---|")
+if any(r["task"] in ("small", "hinton") for r in rows):
+    p(f"Autoencoders on MNIST: MSE, Adam 1e-3, batch 256, float32, {threads} thread(s), {epochs} epochs each; "
+      "seconds per epoch are the median over the epochs; test error after the last epoch.\n")
+    p("| model | tool | s/epoch (median) | samples/s | hourglass/PyTorch time | test MSE/pixel | test SSE/image | peer environment |")
+    p("|---|---|---:|---:|---:|---:|---:|---|")
 for task in ("small", "hinton"):
     h, t = hg.get(task), best("pytorch", task, "median_epoch_s")
     if not h or not t: continue
