@@ -1,12 +1,17 @@
 // hourglass/baselines/pca.hpp — PCA<Scalar>: the linear baseline every autoencoder is measured against.
 //
 // Samples are columns, as everywhere in the library: X is d x n. fit() centres the data and
-// solves the d x d covariance the fast way:
-//   mean      one pass over X, accumulated in double
-//   C         sum_j (x_j - mean)(x_j - mean)^T, one symmetric rank update (a GEMM) per chunk of
-//             columns, so memory stays bounded (d x chunk) and float data never need a full copy;
-//             accumulated in double by default (PCAOptions::accumulate_in_double)
-//   eig       Eigen's SelfAdjointEigenSolver on C / (n - 1)
+// solves the d x d covariance the fast way (docs/pca.md: the algorithm and its measurements):
+//   mean      one pass over X, summed in double; the same pass finds NaN/Inf, the largest |x| and
+//             the constant rows (left out of what follows: their covariance is exactly zero)
+//   C         sum_j (x_j - mean)(x_j - mean)^T: per chunk of columns, the centred chunk B is
+//             copied once and the lower triangle of B B^T computed by a symmetric rank update;
+//             for float data the product is a float GEMM whose result is added into a double
+//             accumulator (PCAOptions: accumulate_in_double, products_in_double); the columns are
+//             split across Eigen::nbThreads() threads, each with its own accumulator
+//   eig       the k largest eigenpairs of C / (n - 1): tridiagonalisation, eigenvalues, inverse
+//             iteration for k vectors, checked (baselines/top_eigenpairs.hpp), or Eigen's
+//             SelfAdjointEigenSolver for all d (PCAOptions::solver; also the fallback)
 // Components are the eigenvectors of the k largest eigenvalues, sorted by decreasing variance,
 // each sign-normalised so that its entry of largest magnitude is positive (first one on ties),
 // which makes results stable across runs, platforms and solvers.
@@ -27,6 +32,8 @@
 #pragma once
 
 #include "../core/config.hpp"
+#include "../core/parallel.hpp"
+#include "top_eigenpairs.hpp"
 
 #include <Eigen/Eigenvalues>
 
@@ -34,15 +41,35 @@
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 namespace hourglass {
 
+/// How PCA::fit finds the eigenvectors of the covariance.
+enum class PCASolver {
+  /// top_k when k <= d / 2, where it was measured faster (docs/pca.md), full otherwise.
+  automatic,
+  /// Eigen's SelfAdjointEigenSolver: all d eigenpairs, of which the k largest are kept.
+  full,
+  /// Only the k largest: tridiagonalisation, eigenvalues, inverse iteration, back-transform, with
+  /// residual and orthogonality checks; falls back to full when a check fails.
+  top_k,
+};
+
 struct PCAOptions {
-  /// Accumulate the mean and the covariance in double (recommended for float data: the MNIST
-  /// figures then match to 1e-5 relative). false: accumulate in the Scalar type (faster GEMM).
+  /// Sum the mean and the covariance in double (recommended for float data). false: sum in the
+  /// Scalar type.
   bool accumulate_in_double = true;
-  /// Columns per rank update; bounds the extra memory to d x chunk values.
-  Index chunk = 4096;
+  /// Columns per product; bounds the extra memory to d x chunk values per thread. 2048 was the
+  /// fastest of 512 to 4096 on MNIST (the centred chunk stays closer to the cache for the GEMM).
+  Index chunk = 2048;
+  /// With accumulate_in_double and float data: compute each chunk's product in double too (the
+  /// exact method, ~2.5x slower). By default it is a float GEMM whose d x d result is added into
+  /// the double sum, so only `chunk` products are summed in float (MNIST: the test error moves
+  /// by 1e-8 relative, docs/pca.md). No effect on double data.
+  bool products_in_double = false;
+  /// Which eigen-solver (the results agree to rounding error; top_k is faster for small k).
+  PCASolver solver = PCASolver::automatic;
 };
 
 template <class Scalar_>
@@ -78,12 +105,13 @@ class PCA {
     detail::require(n >= 2, "PCA::fit: need at least 2 samples (columns of X), got ", n);
     detail::require(k_ <= d, "PCA::fit: k = ", k_, " components exceed the dimension d = ", d,
                     " (rows of X; samples are columns)");
-    check_finite(x, "PCA::fit");
-    PCA fitted(k_, options_);
-    if (options_.accumulate_in_double) {
-      fitted.template solve<double>(x);
+    PCA fitted(k_, options_);  // *this changes only when the fit succeeds
+    if (!options_.accumulate_in_double) {
+      fitted.template solve<Scalar, Scalar>(x);
+    } else if (options_.products_in_double) {
+      fitted.template solve<double, double>(x);
     } else {
-      fitted.template solve<Scalar>(x);
+      fitted.template solve<double, Scalar>(x);
     }
     fitted.samples_ = n;
     *this = std::move(fitted);
@@ -222,49 +250,182 @@ class PCA {
     return value;
   }
 
-  /// Mean, covariance and eigen-decomposition with accumulator type A.
-  template <class A, class D>
+  /// Rows of X whose samples are not all equal, as runs of consecutive rows. Such a constant row
+  /// centres to exact zeros, so its row and column of C are exactly zero: it is left out of the
+  /// products and of the eigenproblem, and its entries of the components are 0 (MNIST: 67 of the
+  /// 784 pixels are black in every training image, which saves 16% of the products and 24% of
+  /// the eigen step).
+  struct RowRuns {
+    std::vector<Index> from, to, length;  ///< run r: rows from[r].. of X, rows to[r].. of the reduced matrix
+    Index rows = 0;                       ///< total length
+  };
+
+  /// Mean, covariance and eigen-decomposition: sums in A, each chunk's product in P.
+  template <class A, class P, class D>
   void solve(const Eigen::MatrixBase<D>& x) {
     const Index d = x.rows(), n = x.cols();
-    const Index chunk = std::min(options_.chunk, n);
-    Vector<double> mean = Vector<double>::Zero(d);
-    for (Index start = 0; start < n; start += chunk) {
-      const Index m = std::min(chunk, n - start);
-      mean += x.middleCols(start, m).template cast<double>().rowwise().sum();
-    }
-    mean /= static_cast<double>(n);
-    const Vector<A> mean_a = mean.template cast<A>();
-
-    Matrix<A> covariance = Matrix<A>::Zero(d, d);
-    Matrix<A> block(d, chunk);
-    for (Index start = 0; start < n; start += chunk) {
-      const Index m = std::min(chunk, n - start);
-      block.leftCols(m) = x.middleCols(start, m).template cast<A>().colwise() - mean_a;
-      covariance.template selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(m));
-    }
+    double largest = 0;
+    RowRuns runs;
+    const Vector<double> mean = column_mean(x, largest, runs);
+    if (runs.rows < k_) runs = RowRuns{{0}, {0}, {d}, d};  // k asks for zero-variance directions too
+    const Index e = runs.rows;
+    const Vector<double> reduced_mean = gather(mean, runs);
+    // Centre on the mean rounded to P (what the GEMM subtracts) and scale by a power of two that
+    // brings the largest |x| into [0.5, 1): exact, and float products can then neither overflow
+    // nor underflow whatever the units of the data.
+    const Vector<P> centre = reduced_mean.template cast<P>();
+    int exponent = 0;
+    if (largest > 0) std::frexp(largest, &exponent);
+    const P scale = std::ldexp(P(1), -exponent);
+    Matrix<A> covariance = scatter<A, P>(x, runs, centre, scale);
     covariance.template triangularView<Eigen::StrictlyUpper>() = covariance.transpose();
-    covariance /= static_cast<A>(n - 1);
+    // sum (x - c)(x - c)^T = sum (x - mean)(x - mean)^T + n (mean - c)(mean - c)^T: remove the
+    // (tiny) second term that centring on the rounded mean adds.
+    const Vector<A> offset = (reduced_mean - centre.template cast<double>()).template cast<A>();
+    const A unscale = A(1) / (static_cast<A>(scale) * static_cast<A>(scale));
+    covariance *= unscale / static_cast<A>(n - 1);
+    covariance.noalias() -= (static_cast<A>(n) / static_cast<A>(n - 1)) * offset * offset.transpose();
     // Finite data can still overflow (|x| ~ 1e154 in double, ~1e19 in float accumulation).
-    detail::require(mean.allFinite() && covariance.allFinite(), "PCA::fit: the mean or covariance of X overflows ",
+    detail::require(covariance.allFinite(), "PCA::fit: the mean or covariance of X overflows ",
                     std::is_same_v<A, float> ? "float" : "double", " (values too large: rescale the data)");
 
-    Eigen::SelfAdjointEigenSolver<Matrix<A>> eig(covariance);
-    if (eig.info() != Eigen::Success) throw std::runtime_error("PCA::fit: the eigen-solver did not converge");
-    // Eigen sorts eigenvalues ascending: take the last k, reversed.
-    Matrix<A> components(d, k_);
+    Matrix<A> reduced(e, k_);
     Vector<A> variance(k_);
+    const bool top_k = options_.solver == PCASolver::top_k || (options_.solver == PCASolver::automatic && 2 * k_ <= e);
+    if (!top_k || !detail::top_eigenpairs(covariance, k_, variance, reduced)) {
+      Eigen::SelfAdjointEigenSolver<Matrix<A>> eig(covariance);
+      if (eig.info() != Eigen::Success) throw std::runtime_error("PCA::fit: the eigen-solver did not converge");
+      // Eigen sorts eigenvalues ascending: take the last k, reversed.
+      for (Index i = 0; i < k_; ++i) {
+        reduced.col(i) = eig.eigenvectors().col(e - 1 - i);
+        variance(i) = eig.eigenvalues()(e - 1 - i);
+      }
+    }
+    Matrix<A> components = Matrix<A>::Zero(d, k_);
+    for (std::size_t r = 0; r < runs.from.size(); ++r)
+      components.middleRows(runs.from[r], runs.length[r]) = reduced.middleRows(runs.to[r], runs.length[r]);
     for (Index i = 0; i < k_; ++i) {
-      const Index src = d - 1 - i;
-      components.col(i) = eig.eigenvectors().col(src);
-      variance(i) = std::max(eig.eigenvalues()(src), A(0));  // clamp round-off below zero
-      Index largest;
-      components.col(i).cwiseAbs().maxCoeff(&largest);
-      if (components(largest, i) < 0) components.col(i) = -components.col(i);
+      variance(i) = std::max(variance(i), A(0));  // clamp round-off below zero
+      Index largest_entry;
+      components.col(i).cwiseAbs().maxCoeff(&largest_entry);
+      if (components(largest_entry, i) < 0) components.col(i) = -components.col(i);
     }
     total_variance_ = static_cast<double>(covariance.trace());
     components_ = components.template cast<Scalar>();
     variance_ = variance.template cast<Scalar>();
     mean_ = mean.template cast<Scalar>();
+  }
+
+  /// The mean of the columns, summed in double, the largest |x_ij| and the rows that vary;
+  /// columns split across threads, partial results combined in thread order (deterministic for a
+  /// given thread count). The sum doubles as the finiteness check: float data cannot overflow a
+  /// double sum, so a NaN or Inf in the sum means one in the data (then located for the message).
+  template <class D>
+  static Vector<double> column_mean(const Eigen::MatrixBase<D>& x, double& largest, RowRuns& varying) {
+    const Index d = x.rows(), n = x.cols();
+    const int threads = detail::threads_for(static_cast<double>(d) * static_cast<double>(n), n);
+    std::vector<Vector<double>> sums(static_cast<std::size_t>(threads)), lows(sums.size()), highs(sums.size());
+    detail::parallel_ranges(threads, 1, threads, [&](Index first, Index count) {
+      for (Index t = first; t < first + count; ++t) {
+        const Index begin = n * t / threads, end = n * (t + 1) / threads;
+        Vector<double> sum = Vector<double>::Zero(d);
+        Vector<double> low = x.col(begin).template cast<double>(), high = low;
+        for (Index j = begin; j < end; ++j) {
+          sum += x.col(j).template cast<double>();
+          low = low.cwiseMin(x.col(j).template cast<double>());
+          high = high.cwiseMax(x.col(j).template cast<double>());
+        }
+        const auto slot = static_cast<std::size_t>(t);
+        sums[slot] = std::move(sum);
+        lows[slot] = std::move(low);
+        highs[slot] = std::move(high);
+      }
+    });
+    Vector<double> mean = std::move(sums[0]), low = std::move(lows[0]), high = std::move(highs[0]);
+    for (std::size_t t = 1; t < sums.size(); ++t) {
+      mean += sums[t];
+      low = low.cwiseMin(lows[t]);
+      high = high.cwiseMax(highs[t]);
+    }
+    if (!mean.allFinite()) {
+      check_finite(x, "PCA::fit");
+      throw std::invalid_argument("PCA::fit: the sum of the samples overflows a double; scale the data down");
+    }
+    largest = std::max(low.cwiseAbs().maxCoeff(), high.cwiseAbs().maxCoeff());
+    varying = RowRuns{};
+    for (Index i = 0; i < d; ++i) {
+      if (low(i) == high(i)) continue;
+      if (varying.from.empty() || varying.from.back() + varying.length.back() != i) {
+        varying.from.push_back(i);
+        varying.to.push_back(varying.rows);
+        varying.length.push_back(0);
+      }
+      ++varying.length.back();
+      ++varying.rows;
+    }
+    return mean / static_cast<double>(n);
+  }
+
+  /// The entries of v (one per row of X) in the rows of `runs`.
+  static Vector<double> gather(const Vector<double>& v, const RowRuns& runs) {
+    Vector<double> out(runs.rows);
+    for (std::size_t r = 0; r < runs.from.size(); ++r) out.segment(runs.to[r], runs.length[r]) = v.segment(runs.from[r], runs.length[r]);
+    return out;
+  }
+
+  /// sum_j (s (x_j - c)) (s (x_j - c))^T over the rows in `runs`, lower triangle (the strict upper
+  /// one is zero): each thread takes a contiguous run of columns and sums its chunks' products in
+  /// its own accumulator; the accumulators are added in thread order.
+  template <class A, class P, class D>
+  Matrix<A> scatter(const Eigen::MatrixBase<D>& x, const RowRuns& runs, const Vector<P>& centre, P scale) const {
+    const Index e = runs.rows, n = x.cols();
+    const int threads = detail::threads_for(static_cast<double>(e) * static_cast<double>(e) * static_cast<double>(n), n);
+    std::vector<Matrix<A>> sums(static_cast<std::size_t>(threads));
+    detail::parallel_ranges(threads, 1, threads, [&](Index first, Index count) {
+      for (Index t = first; t < first + count; ++t) {
+        const Index begin = n * t / threads, end = n * (t + 1) / threads;
+        sums[static_cast<std::size_t>(t)] = scatter_columns<A, P>(x, runs, centre, scale, begin, end - begin);
+      }
+    });
+    Matrix<A> total = std::move(sums[0]);
+    for (std::size_t t = 1; t < sums.size(); ++t) total += sums[t];
+    return total.topLeftCorner(e, e);
+  }
+
+  /// One thread's share of scatter(): columns [begin, begin + count) in chunks. Each chunk is
+  /// centred and scaled into `block` once, then Eigen's symmetric rank update computes the lower
+  /// triangle of block * block^T (a GEMM that skips the upper half; measured as fast as or faster
+  /// than column-panel GEMMs from core/gemm.hpp for d = 300 to 2000, docs/pca.md). The block has
+  /// zero rows up to a multiple of 16: the GEMM kernel's edge cases are slow (measured:
+  /// 717 x 4096 took 21-24 ms, 720 x 4096 16 ms; 300 rows 4.4-4.8 ms, 304 rows 3.2-3.8 ms).
+  /// Returns the padded sum.
+  template <class A, class P, class D>
+  Matrix<A> scatter_columns(const Eigen::MatrixBase<D>& x, const RowRuns& runs, const Vector<P>& centre, P scale,
+                            Index begin, Index count) const {
+    const Index padded = (runs.rows + 15) / 16 * 16;
+    const Index chunk = std::min(options_.chunk, count);
+    Matrix<A> sum = Matrix<A>::Zero(padded, padded);
+    Matrix<P> block = Matrix<P>::Zero(padded, chunk), product;
+    if constexpr (!std::is_same_v<A, P>) product.resize(padded, padded);
+    for (Index start = begin; start < begin + count; start += chunk) {
+      const Index m = std::min(chunk, begin + count - start);
+      for (std::size_t r = 0; r < runs.from.size(); ++r) {
+        const Index length = runs.length[r];
+        block.block(runs.to[r], 0, length, m) =
+            (x.block(runs.from[r], start, length, m).template cast<P>().colwise() - centre.segment(runs.to[r], length)) *
+            scale;
+      }
+      if constexpr (std::is_same_v<A, P>) {
+        sum.template selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(m));
+      } else {
+        // The float result of one chunk goes into the double sum: only m products are ever
+        // summed in float (inside the GEMM), never all n.
+        product.template triangularView<Eigen::Lower>().setZero();
+        product.template selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(m));
+        for (Index j = 0; j < padded; ++j) sum.col(j).tail(padded - j) += product.col(j).tail(padded - j).template cast<A>();
+      }
+    }
+    return sum;
   }
 
   Index k_ = 0;
