@@ -17,8 +17,17 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size)) return p;
   throw std::bad_alloc();
 }
+// g++ 12 inlines these into library code that allocates with `new` and then warns that free()
+// does not match it — but our operator new *is* malloc.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 // The nothrow forms too (std::stable_sort's buffer, in Catch2): under AddressSanitizer the
 // library's own would allocate, and our operator delete would free, with different allocators.
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {

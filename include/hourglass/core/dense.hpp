@@ -20,6 +20,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <type_traits>
 
 namespace hourglass {
 
@@ -114,6 +115,37 @@ void dense_input_gradient(const W& w, const G& g, GX&& gx) {
   const int threads = hourglass::detail::threads_for(2.0 * double(w.rows()) * double(w.cols()) * double(n), n / column_granule);
   hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
     product_transposed_lhs(gx.middleCols(first, count), w, g.middleCols(first, count));
+  });
+}
+
+/// The whole backward step of a layer above the first, in one parallel pass, given G = dL/dZ:
+///   dW = G Xᵀ, db = rowsum(G)      piece p takes a range of rows (units)
+///   dX = Wᵀ G                       piece p takes a range of columns (samples)
+/// and, when BelowAct is not void, dX := dX .* f'(X) with f = BelowAct: X is the output of the
+/// layer below, so dX leaves as that layer's dL/dZ while its columns are still in cache. One pass
+/// instead of three (activation derivative, parameter gradients, input gradient) saves two
+/// hand-overs between threads per layer, which is what a small batch pays for most.
+template <class BelowAct, bool AccumulateWeights = false, class W, class G, class X, class GW, class GB, class GX>
+void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& gx) {
+  const Index rows = g.rows(), n = g.cols();
+  const double flops = 4.0 * double(w.rows()) * double(w.cols()) * double(n);
+  const int threads = hourglass::detail::threads_for(flops, std::max(rows / row_granule, n / column_granule));
+  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
+    const auto unit_range = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
+    if (unit_range.count > 0) {
+      const Index first = unit_range.begin, count = unit_range.count;
+      product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
+      gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
+    }
+    const auto sample_range = hourglass::detail::piece_range(n, column_granule, piece, pieces);
+    if (sample_range.count > 0) {
+      const Index first = sample_range.begin, count = sample_range.count;
+      auto below = gx.middleCols(first, count);
+      product_transposed_lhs(below, w, g.middleCols(first, count));
+      if constexpr (!std::is_void_v<BelowAct> && !std::same_as<BelowAct, Identity>) {
+        below.array() *= BelowAct::derivative(x.middleCols(first, count).array());
+      }
+    }
   });
 }
 

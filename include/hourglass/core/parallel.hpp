@@ -34,32 +34,51 @@ inline int threads_for(double flops, Index slices) {
 #endif
 }
 
+/// Range p of `pieces` near-equal ranges covering [0, n), each a multiple of `granule` long
+/// except the last (empty when n has fewer granules than there are pieces).
+struct Range {
+  Index begin, count;
+};
+inline Range piece_range(Index n, Index granule, Index piece, Index pieces) {
+  const Index units = (n + granule - 1) / granule;
+  const Index begin = std::min(n, units * piece / pieces * granule);
+  const Index end = std::min(n, units * (piece + 1) / pieces * granule);
+  return {begin, end - begin};
+}
+
+/// Calls f(piece, pieces) for every piece in [0, pieces), the pieces claimed by whichever of
+/// `threads` threads are running (core/thread_pool.hpp), so a thread another process holds off
+/// its core delays nothing. pieces <= 1 runs f(0, 1) on the caller.
+template <class F>
+void parallel_pieces(Index pieces, int threads, F&& f) {
+  pieces = std::min<Index>({pieces, static_cast<Index>(threads), Index{ThreadPool::max_pieces}});
+  if (pieces <= 1) {
+    f(Index{0}, Index{1});
+    return;
+  }
+  struct Job {
+    F& f;
+    Index pieces;
+  } job{f, pieces};
+  ThreadPool::instance().run(threads - 1, static_cast<std::uint32_t>(pieces), [](void* context, std::uint32_t piece, bool pooled) {
+    const Job& j = *static_cast<const Job*>(context);
+    if (pooled) current_piece() = static_cast<int>(piece);
+    j.f(static_cast<Index>(piece), j.pieces);
+    if (pooled) current_piece() = -1;
+  }, &job);
+}
+
 /// Calls f(begin, count) on disjoint ranges covering [0, n), each a multiple of `granule` long
-/// except the last: one range per thread, claimed by whichever threads are running
-/// (core/thread_pool.hpp), so a thread another process holds off its core delays nothing.
+/// except the last: one range per thread (parallel_pieces).
 template <class F>
 void parallel_ranges(Index n, Index granule, int threads, F&& f) {
   const Index units = (n + granule - 1) / granule;
   // One piece per thread: each piece repacks a GEMM operand, and on a loaded 2-core machine
   // (train_step/small, 2 threads) 1 piece per thread ran 10-13k samples/s, 2 pieces 8-11k, 4 pieces 7-10k.
-  const Index pieces = std::min<Index>({static_cast<Index>(threads), units, Index{ThreadPool::max_pieces}});
-  if (pieces <= 1) {
-    f(Index{0}, n);
-    return;
-  }
-  struct Job {
-    F& f;
-    Index n, granule, units, pieces;
-  } job{f, n, granule, units, pieces};
-  ThreadPool::instance().run(threads - 1, static_cast<std::uint32_t>(pieces), [](void* context, std::uint32_t piece, bool pooled) {
-    const Job& j = *static_cast<const Job*>(context);
-    const Index p = static_cast<Index>(piece);
-    const Index begin = std::min(j.n, j.units * p / j.pieces * j.granule);
-    const Index end = std::min(j.n, j.units * (p + 1) / j.pieces * j.granule);
-    if (pooled) current_piece() = static_cast<int>(piece);
-    if (end > begin) j.f(begin, end - begin);
-    if (pooled) current_piece() = -1;
-  }, &job);
+  parallel_pieces(std::min<Index>(static_cast<Index>(threads), units), threads, [&](Index piece, Index pieces) {
+    const Range r = piece_range(n, granule, piece, pieces);
+    if (r.count > 0) f(r.begin, r.count);
+  });
 }
 
 }  // namespace hourglass::detail

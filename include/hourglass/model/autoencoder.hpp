@@ -236,6 +236,13 @@ class BasicAutoencoder {
  private:
   struct Hooks {
     BasicAutoencoder& model;
+    /// Whether some policy may add to dL/dA of layer I (network.hpp then keeps f' out of the
+    /// layer above's pass).
+    template <class P, std::size_t I>
+    static constexpr bool policy_adds_activation_gradient =
+        requires(P& p, BasicAutoencoder& m, Index n) { p.template activation_gradient<I>(m, n); };
+    template <std::size_t I>
+    static constexpr bool adds_activation_gradient = (policy_adds_activation_gradient<Policies, I> || ... || false);
     template <std::size_t I, class Net>
     Scalar activation_gradient(Net&, Index n) {
       return add([&](auto& p) -> Scalar {

@@ -12,6 +12,9 @@
 //   dW_I = G_I X_I^T, db_I = rowsum(G_I)
 //                          (+ hooks.parameter_gradient<I>:     penalties on weights directly)
 //   G_{I-1} = W_I^T G_I    (skipped for I = 0: nobody needs dL/dX)
+// The last three lines are one parallel pass (kernels::dense_backward), which also applies
+// f'(A_{I-1}) to G_{I-1} as it writes it, unless a hook adds to dL/dA_{I-1} (Hooks::
+// adds_activation_gradient<I-1>): then layer I-1 starts from its first line as written.
 // Each hook returns the value of the penalty it added, so the objective is the loss plus their sum.
 //
 // Tied layers (core/tied_dense.hpp): weights<I>() of a TiedDenseLayer tied to layer K is a
@@ -45,6 +48,8 @@ struct Objective {
 
 /// Hooks that add nothing: the backward pass of a model without penalties.
 struct NoHooks {
+  template <std::size_t I>
+  static constexpr bool adds_activation_gradient = false;
   template <std::size_t I, class Net>
   typename Net::Scalar activation_gradient(Net&, Index) { return 0; }
   template <std::size_t I, class Net>
@@ -128,6 +133,17 @@ class Network {
     return ok;
   }();
   static_assert(tied_layers_fit);
+  /// Whether layer I's backward pass applies f' of layer I-1 to the gradient it passes down
+  /// (kernels::dense_backward): allowed when no hook adds to dL/dA of layer I-1, which must
+  /// happen before f' is applied. Hooks that do not say so are taken to add.
+  template <class Hooks, std::size_t I>
+  static constexpr bool derivative_fused_below = [] {
+    if constexpr (I == 0) {
+      return false;
+    } else {
+      return requires { requires !Hooks::template adds_activation_gradient<I - 1>; };
+    }
+  }();
   using RowMajor = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
  public:
@@ -272,17 +288,23 @@ class Network {
       constexpr std::size_t I = decltype(i)::value;
       using Act = typename layer<I>::activation;
       auto g = gradient<I>(n);
-      if constexpr (!(OutputHoldsLogitGradient && I == depth - 1)) {
+      // G_I arrives as dL/dZ from the loss (logits) or from the layer above (derivative fused).
+      constexpr bool holds_preactivation_gradient =
+          I == depth - 1 ? OutputHoldsLogitGradient : derivative_fused_below<Hooks, I + 1>;
+      if constexpr (!holds_preactivation_gradient) {
         penalty += hooks.template activation_gradient<I>(*this, n);
         kernels::activation_backward<Act>(activation<I>(n), g);
       }
       penalty += hooks.template preactivation_gradient<I>(*this, n);
-      kernels::dense_parameter_gradients<!first_gradient_writer<I>>(g, layer_input<I>(n), weight_gradient<I>(),
-                                                                    bias_gradient<I>());
-      penalty += hooks.template parameter_gradient<I>(*this, n);
       if constexpr (I > 0) {
-        kernels::dense_input_gradient(weights<I>(), g, gradient<I - 1>(n));
+        using Below = std::conditional_t<derivative_fused_below<Hooks, I>, typename layer<I - 1>::activation, void>;
+        kernels::dense_backward<Below, !first_gradient_writer<I>>(weights<I>(), g, layer_input<I>(n), weight_gradient<I>(),
+                                                                  bias_gradient<I>(), gradient<I - 1>(n));
+      } else {
+        kernels::dense_parameter_gradients<!first_gradient_writer<I>>(g, layer_input<I>(n), weight_gradient<I>(),
+                                                                      bias_gradient<I>());
       }
+      penalty += hooks.template parameter_gradient<I>(*this, n);
     });
     return penalty;
   }
