@@ -1,0 +1,1 @@
+// The host of the tests' precompiled header (tests/CMakeLists.txt); it has no code of its own.
