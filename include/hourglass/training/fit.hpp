@@ -9,6 +9,7 @@
 
 #include "../core/config.hpp"
 #include "../core/denormals.hpp"
+#include "../core/finite.hpp"
 #include "../model/network.hpp"
 #include "../objectives/losses.hpp"
 #include "optimizers/optimizer.hpp"
@@ -175,7 +176,7 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
       model.load_batch(x, std::span<const Index>(order).subspan(static_cast<std::size_t>(first),
                                                                static_cast<std::size_t>(count)));
       const auto objective = model.compute_gradients(loss);
-      if (!std::isfinite(static_cast<double>(objective.total())) || !model.parameters().gradients.allFinite()) {
+      if (!std::isfinite(static_cast<double>(objective.total())) || !all_finite(model.parameters().gradients)) {
         const bool loss_finite = std::isfinite(static_cast<double>(objective.loss));
         const char* what = !loss_finite ? "loss" : !std::isfinite(static_cast<double>(objective.penalty)) ? "penalty" : "gradient";
         const std::string kept = restore(epoch, true);
@@ -187,7 +188,7 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
       optimizer.step(model.parameters());
       // A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
       // weights can then hide behind ReLUs that output 0, so the parameters are checked too.
-      if (!model.parameters().values.allFinite()) {
+      if (!all_finite(model.parameters().values)) {
         const std::string kept = restore(epoch, false);
         throw TrainingDiverged(epoch, b,
                                message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches,
