@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and the machine lacks.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, bench, python, sanitize, fuzz
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, blas, bench, python, sanitize, fuzz
 set -euo pipefail
 
 declare -A groups=(
@@ -9,11 +9,14 @@ declare -A groups=(
   [python]="python3-numpy"
   # fuzz: clang with its libFuzzer and sanitizer runtimes (libclang_rt.fuzzer), for scripts/fuzz.sh.
   [fuzz]="clang libclang-rt-14-dev"
+  # blas: OpenBLAS's development files, for -DHOURGLASS_BLAS=ON and the test_gemm_blas test.
+  [blas]="libopenblas-dev"
   # sanitize: the sanitizer build of the tests (CMakePresets.json: asan) is clang's, with OpenMP.
   [sanitize]="clang libclang-rt-14-dev libomp-dev"
   # bench: the peers of benchmarks/compare/run.sh; OpenBLAS so numpy/PyTorch do not fall back to
-  # the reference BLAS; matplotlib for the plot of scripts/vs-pca.sh.
-  [bench]="python3-torch python3-sklearn python3-numpy python3-matplotlib libopenblas0-pthread"
+  # the reference BLAS (and its headers and link library for -DHOURGLASS_BLAS=ON); matplotlib for the
+  # plot of scripts/vs-pca.sh.
+  [bench]="python3-torch python3-sklearn python3-numpy python3-matplotlib libopenblas0-pthread libopenblas-dev"
 )
 wanted=()
 for group in "${@:-build}"; do

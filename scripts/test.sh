@@ -7,7 +7,7 @@
 # "release asan fuzz"); HOURGLASS_FUZZ_SECONDS sets the time per fuzz harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build examples python sanitize fuzz
+scripts/install-deps.sh build examples blas python sanitize fuzz
 stages=" ${HOURGLASS_TEST_STAGES:-release asan fuzz} "
 jobs=$(nproc)
 stage() { echo "== test.sh: $1 ($(date +%T), ${SECONDS}s so far)"; }

@@ -10,6 +10,9 @@
 //   product_transposed_rhs(C, A, B)  C = A Bᵀ
 // A, B, C are dense blocks with unit inner stride (Matrix, Map, row or column ranges of them),
 // column- or row-major.
+//
+// With HOURGLASS_USE_BLAS defined (CMake: -DHOURGLASS_BLAS=ON, which links OpenBLAS), float and
+// double products go to the BLAS library's sgemm/dgemm instead (benchmarks/RESULTS.md measures both).
 #pragma once
 
 #include "config.hpp"
@@ -70,10 +73,51 @@ ReusedBlocking<Scalar>& thread_blocking() {
   return blocking;
 }
 
+#if defined(HOURGLASS_USE_BLAS)
+/// The BLAS library's products (Fortran interface, which every BLAS exports; hidden string
+/// lengths are not passed, as in Eigen's own BLAS binding). One thread per call: hourglass
+/// already runs one product per pool thread, so OpenBLAS's own threads are turned off on first use.
+extern "C" {
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const float* alpha,
+            const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c, const int* ldc);
+void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const double* alpha,
+            const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
+            const int* ldc);
+void openblas_set_num_threads(int) __attribute__((weak));
+}
+
+template <int LhsOrder, int RhsOrder, class Scalar>
+void blas_gemm(Index rows, Index cols, Index depth, const Scalar* lhs, Index lhs_stride, const Scalar* rhs,
+               Index rhs_stride, Scalar* result, Index result_stride, bool accumulate) {
+  [[maybe_unused]] static const bool single_threaded = [] {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+    return true;
+  }();
+  // A row-major operand is the transpose of the column-major matrix in the same memory.
+  const char ta = LhsOrder == Eigen::RowMajor ? 'T' : 'N', tb = RhsOrder == Eigen::RowMajor ? 'T' : 'N';
+  const int m = static_cast<int>(rows), n = static_cast<int>(cols), k = static_cast<int>(depth);
+  const int lda = static_cast<int>(lhs_stride), ldb = static_cast<int>(rhs_stride), ldc = static_cast<int>(result_stride);
+  const Scalar one = 1, beta = accumulate ? 1 : 0;
+  if constexpr (std::is_same_v<Scalar, float>) {
+    sgemm_(&ta, &tb, &m, &n, &k, &one, lhs, &lda, rhs, &ldb, &beta, result, &ldc);
+  } else {
+    dgemm_(&ta, &tb, &m, &n, &k, &one, lhs, &lda, rhs, &ldb, &beta, result, &ldc);
+  }
+}
+#endif
+
 /// C (+)= alpha * op(A) * op(B) with op given by the storage orders of the operands' views.
 template <int LhsOrder, int RhsOrder, class Scalar>
 void gemm(Index rows, Index cols, Index depth, const Scalar* lhs, Index lhs_stride, const Scalar* rhs,
           Index rhs_stride, Scalar* result, Index result_stride, bool accumulate) {
+#if defined(HOURGLASS_USE_BLAS)
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+    if (rows > 0 && cols > 0 && depth > 0) {
+      blas_gemm<LhsOrder, RhsOrder>(rows, cols, depth, lhs, lhs_stride, rhs, rhs_stride, result, result_stride, accumulate);
+      return;
+    }
+  }
+#endif
   if (!accumulate) {
     for (Index j = 0; j < cols; ++j) std::fill_n(result + j * result_stride, rows, Scalar(0));
   }

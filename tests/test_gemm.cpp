@@ -1,0 +1,70 @@
+// core/gemm.hpp: C (+)= op(A) op(B) for every storage order of A, B and C, against Eigen's plain
+// product, in float and double. Built twice: on Eigen's kernel (test_gemm) and, where OpenBLAS is
+// installed, through sgemm/dgemm (test_gemm_blas, HOURGLASS_USE_BLAS) — together with a training
+// step's gradients against finite differences, so the BLAS build is held to the same standard.
+#include <catch2/catch.hpp>
+
+#include <hourglass/hourglass.hpp>
+
+namespace hg = hourglass;
+
+namespace {
+
+template <class Scalar, int Order>
+using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Order>;
+
+template <class Scalar, int OrderA, int OrderB, int OrderC>
+void check_products(Eigen::Index m, Eigen::Index n, Eigen::Index k) {
+  const double tolerance = std::is_same_v<Scalar, float> ? 1e-4 : 1e-12;
+  const Mat<Scalar, OrderA> a = Mat<Scalar, OrderA>::Random(m, k), at = a.transpose();
+  const Mat<Scalar, OrderB> b = Mat<Scalar, OrderB>::Random(k, n), bt = b.transpose();
+  const Mat<Scalar, OrderC> start = Mat<Scalar, OrderC>::Random(m, n);
+  const Mat<Scalar, Eigen::ColMajor> expected = (a.template cast<double>() * b.template cast<double>()).template cast<Scalar>();
+  auto close = [&](const Mat<Scalar, OrderC>& got, const Mat<Scalar, Eigen::ColMajor>& want) {
+    return (got - want).cwiseAbs().maxCoeff() <= tolerance * static_cast<double>(k);
+  };
+  Mat<Scalar, OrderC> c = start;
+  hg::kernels::product(c, a, b);
+  CHECK(close(c, expected));
+  c = start;
+  hg::kernels::product(c, a, b, true);
+  CHECK(close(c, start + expected));
+  c = start;
+  hg::kernels::product_transposed_lhs(c, at, b);
+  CHECK(close(c, expected));
+  c = start;
+  hg::kernels::product_transposed_rhs(c, a, bt);
+  CHECK(close(c, expected));
+  // Blocks of larger matrices (outer stride > rows), as the kernels' thread slices are.
+  Mat<Scalar, OrderC> big = Mat<Scalar, OrderC>::Zero(m + 3, n + 2);
+  auto block = big.block(1, 1, m, n);
+  hg::kernels::product(block, a, b);
+  CHECK(close(block, expected));
+  CHECK(big.row(0).isZero());
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("products match Eigen's for every storage order, transposed or not, accumulating or not", "[gemm]",
+                   float, double) {
+  using S = TestType;
+  constexpr int C = Eigen::ColMajor, R = Eigen::RowMajor;
+  for (const auto [m, n, k] : {std::array<Eigen::Index, 3>{1, 1, 1}, {17, 9, 33}, {130, 70, 257}}) {
+    INFO("m " << m << ", n " << n << ", k " << k);
+    check_products<S, C, C, C>(m, n, k);
+    check_products<S, R, C, C>(m, n, k);
+    check_products<S, C, R, C>(m, n, k);
+    check_products<S, R, R, C>(m, n, k);
+    check_products<S, C, C, R>(m, n, k);
+    check_products<S, R, R, R>(m, n, k);
+  }
+}
+
+TEST_CASE("a model's gradients match finite differences with this build's products", "[gemm][gradient]") {
+  using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<7, 5, hg::Tanh>, hg::Dense<5, 3, hg::Sigmoid>>,
+                                     hg::Decoder<hg::Dense<3, 5, hg::ReLU>, hg::Dense<5, 7, hg::Sigmoid>>>;
+  Model model(11);
+  const Eigen::MatrixXd x = (Eigen::MatrixXd::Random(7, 6).array() + 1.0) / 2.0;
+  CHECK(hg::check_model_gradient(model, hg::MSE{}, x, x).max_relative_error < 1e-6);
+  CHECK(hg::check_model_gradient(model, hg::BCE{}, x, x).max_relative_error < 1e-6);
+}
