@@ -54,11 +54,30 @@ inline constexpr Index column_granule = 8;
 /// Rows per thread slice for the weight gradient: a multiple of the SIMD width.
 inline constexpr Index row_granule = 16;
 
+/// Whether a product with `rows` output rows over n samples is split between threads by rows
+/// rather than by samples. Each thread's product packs (copies into its kernel's layout) the
+/// whole of one operand and its share of the other: split by samples, every thread packs all of
+/// W; split by rows, its rows of W and all of X. For T threads that is T·rows·k + k·n floats
+/// against rows·k + T·k·n, so rows win when rows > n — wide layers at small batches (`hinton`'s
+/// 1000 x 784 layer at batch 64: each of 2 threads packed all 784,000 weights for 32 samples).
+inline bool split_by_rows(Index rows, Index n) { return rows > n && rows >= 2 * row_granule; }
+
 /// A = f(W X + b), written into A (Out x n). A must not alias X.
 template <class Act, class W, class B, class X, class A>
 void dense_forward(const W& w, const B& b, const X& x, A&& a) {
   const Index n = x.cols();
-  const int threads = hourglass::detail::threads_for(2.0 * double(w.rows()) * double(w.cols()) * double(n), n / column_granule);
+  const double flops = 2.0 * double(w.rows()) * double(w.cols()) * double(n);
+  if (split_by_rows(w.rows(), n)) {
+    const int threads = hourglass::detail::threads_for(flops, w.rows() / row_granule);
+    hourglass::detail::parallel_ranges(w.rows(), row_granule, threads, [&](Index first, Index count) {
+      auto out = a.middleRows(first, count);
+      product(out, w.middleRows(first, count), x);
+      const auto bias = b.segment(first, count);
+      for (Index j = 0; j < n; ++j) out.col(j) = Act::apply(out.col(j).array() + bias.array()).matrix();
+    });
+    return;
+  }
+  const int threads = hourglass::detail::threads_for(flops, n / column_granule);
   hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
     auto out = a.middleCols(first, count);
     product(out, w, x.middleCols(first, count));
@@ -120,16 +139,20 @@ void dense_input_gradient(const W& w, const G& g, GX&& gx) {
 
 /// The whole backward step of a layer above the first, in one parallel pass, given G = dL/dZ:
 ///   dW = G Xᵀ, db = rowsum(G)      piece p takes a range of rows (units)
-///   dX = Wᵀ G                       piece p takes a range of columns (samples)
+///   dX = Wᵀ G                       piece p takes a range of columns (samples), or of rows
+///                                   (inputs) when there are more inputs than samples
 /// and, when BelowAct is not void, dX := dX .* f'(X) with f = BelowAct: X is the output of the
 /// layer below, so dX leaves as that layer's dL/dZ while its columns are still in cache. One pass
 /// instead of three (activation derivative, parameter gradients, input gradient) saves two
 /// hand-overs between threads per layer, which is what a small batch pays for most.
 template <class BelowAct, bool AccumulateWeights = false, class W, class G, class X, class GW, class GB, class GX>
 void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& gx) {
-  const Index rows = g.rows(), n = g.cols();
+  const Index rows = g.rows(), n = g.cols(), inputs = w.cols();
   const double flops = 4.0 * double(w.rows()) * double(w.cols()) * double(n);
-  const int threads = hourglass::detail::threads_for(flops, std::max(rows / row_granule, n / column_granule));
+  // dX is split by its rows (the layer's inputs) or by samples, as in dense_forward.
+  const bool input_rows = split_by_rows(inputs, n);
+  const Index input_slices = input_rows ? inputs / row_granule : n / column_granule;
+  const int threads = hourglass::detail::threads_for(flops, std::max(rows / row_granule, input_slices));
   hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
     const auto unit_range = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
     if (unit_range.count > 0) {
@@ -137,13 +160,26 @@ void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& g
       product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
       gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
     }
-    const auto sample_range = hourglass::detail::piece_range(n, column_granule, piece, pieces);
-    if (sample_range.count > 0) {
-      const Index first = sample_range.begin, count = sample_range.count;
-      auto below = gx.middleCols(first, count);
-      product_transposed_lhs(below, w, g.middleCols(first, count));
+    auto finish = [&](auto&& below, const auto& x_below) {
       if constexpr (!std::is_void_v<BelowAct> && !std::same_as<BelowAct, Identity>) {
-        below.array() *= BelowAct::derivative(x.middleCols(first, count).array());
+        below.array() *= BelowAct::derivative(x_below.array());
+      }
+    };
+    if (input_rows) {
+      const auto input_range = hourglass::detail::piece_range(inputs, row_granule, piece, pieces);
+      if (input_range.count > 0) {
+        const Index first = input_range.begin, count = input_range.count;
+        auto below = gx.middleRows(first, count);
+        product_transposed_lhs(below, w.middleCols(first, count), g);
+        finish(below, x.middleRows(first, count));
+      }
+    } else {
+      const auto sample_range = hourglass::detail::piece_range(n, column_granule, piece, pieces);
+      if (sample_range.count > 0) {
+        const Index first = sample_range.begin, count = sample_range.count;
+        auto below = gx.middleCols(first, count);
+        product_transposed_lhs(below, w, g.middleCols(first, count));
+        finish(below, x.middleCols(first, count));
       }
     }
   });
