@@ -1,7 +1,8 @@
 // core/gemm.hpp: C (+)= op(A) op(B) for every storage order of A, B and C, against Eigen's plain
 // product, in float and double. Built twice: on Eigen's kernel (test_gemm) and, where OpenBLAS is
-// installed, through sgemm/dgemm (test_gemm_blas, HOURGLASS_USE_BLAS) — together with a training
-// step's gradients against finite differences, so the BLAS build is held to the same standard.
+// installed, through sgemm/dgemm (test_gemm_blas, HOURGLASS_USE_BLAS) — together with a model's
+// gradients against finite differences, and layers wider than the batch (whose products are split
+// by rows across threads) against a backward pass written out in plain Eigen.
 #include <catch2/catch.hpp>
 
 #include <hourglass/hourglass.hpp>
@@ -83,6 +84,32 @@ TEST_CASE("layers wider than the batch (split by rows across threads) give the r
   const Eigen::MatrixXd a1 = ((w1 * x).colwise() + b1).array().tanh().matrix();
   const Eigen::MatrixXd z2 = (w2 * a1).colwise() + b2;
   const Eigen::MatrixXd g2 = 2.0 * (z2 - x) / static_cast<double>(x.size());
+  const Eigen::MatrixXd g1 = ((w2.transpose() * g2).array() * (1.0 - a1.array().square())).matrix();
+  const auto close = [](const Eigen::MatrixXd& got, const Eigen::MatrixXd& want) {
+    return (got - want).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, want.cwiseAbs().maxCoeff());
+  };
+  CHECK(close(net.weight_gradient<1>(), g2 * a1.transpose()));
+  CHECK(close(net.bias_gradient<1>(), g2.rowwise().sum()));
+  CHECK(close(net.weight_gradient<0>(), g1 * x.transpose()));
+  CHECK(close(net.bias_gradient<0>(), g1.rowwise().sum()));
+  Eigen::setNbThreads(0);
+}
+
+TEST_CASE("a wide sigmoid output layer (logits kept, split by rows) gives the reference BCE gradients", "[gemm][gradient]") {
+  // The output layer keeps its logits for the stable cross-entropy (dense_forward_keep_logits);
+  // 300 outputs over 16 samples split it by rows across two threads.
+  using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<300, 40, hg::Tanh>>, hg::Decoder<hg::Dense<40, 300, hg::Sigmoid>>>;
+  Eigen::setNbThreads(2);
+  Model model(9);
+  const Eigen::MatrixXd x = (Eigen::MatrixXd::Random(300, 16).array() + 1.0) / 2.0;
+  model.compute_gradients(hg::BCE{}, x, x);
+  auto& net = model.network();
+  const Eigen::MatrixXd w1 = net.weights<0>(), w2 = net.weights<1>();
+  const Eigen::VectorXd b1 = net.bias<0>(), b2 = net.bias<1>();
+  const Eigen::MatrixXd a1 = ((w1 * x).colwise() + b1).array().tanh().matrix();
+  const Eigen::MatrixXd z2 = (w2 * a1).colwise() + b2;
+  const Eigen::MatrixXd p = (1.0 / (1.0 + (-z2.array()).exp())).matrix();
+  const Eigen::MatrixXd g2 = (p - x) / static_cast<double>(x.size());  // d BCE / d logits, mean over elements
   const Eigen::MatrixXd g1 = ((w2.transpose() * g2).array() * (1.0 - a1.array().square())).matrix();
   const auto close = [](const Eigen::MatrixXd& got, const Eigen::MatrixXd& want) {
     return (got - want).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, want.cwiseAbs().maxCoeff());

@@ -62,48 +62,75 @@ inline constexpr Index row_granule = 16;
 /// 1000 x 784 layer at batch 64: each of 2 threads packed all 784,000 weights for 32 samples).
 inline bool split_by_rows(Index rows, Index n) { return rows > n && rows >= 2 * row_granule; }
 
+/// The part of a rows x n product result that piece p of `pieces` computes: a range of rows and
+/// every sample (split by rows), or every row and a range of samples.
+struct ResultBlock {
+  Index row, rows, col, cols;
+  bool empty() const { return rows == 0 || cols == 0; }
+};
+inline ResultBlock result_block(Index rows, Index n, bool by_rows, Index piece, Index pieces) {
+  if (by_rows) {
+    const auto r = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
+    return {r.begin, r.count, 0, n};
+  }
+  const auto c = hourglass::detail::piece_range(n, column_granule, piece, pieces);
+  return {0, rows, c.begin, c.count};
+}
+/// How many slices such a split has (the most threads worth giving it).
+inline Index result_slices(Index rows, Index n, bool by_rows) { return by_rows ? rows / row_granule : n / column_granule; }
+
+namespace detail {
+/// Z = W X + b and A = f(Z): into A alone, or Z kept in z as well (KeepLogits).
+template <class Act, bool KeepLogits, class W, class B, class X, class Z, class A>
+void forward(const W& w, const B& b, const X& x, Z& z, A& a) {
+  const Index rows = w.rows(), n = x.cols();
+  const bool by_rows = split_by_rows(rows, n);
+  const int threads = hourglass::detail::threads_for(2.0 * double(rows) * double(w.cols()) * double(n),
+                                                     result_slices(rows, n, by_rows));
+  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
+    const ResultBlock k = result_block(rows, n, by_rows, piece, pieces);
+    if (k.empty()) return;
+    auto out = a.block(k.row, k.col, k.rows, k.cols);
+    const auto bias = b.segment(k.row, k.rows);
+    if constexpr (KeepLogits) {
+      auto logits = z.block(k.row, k.col, k.rows, k.cols);
+      kernels::product(logits, w.middleRows(k.row, k.rows), x.middleCols(k.col, k.cols));
+      for (Index j = 0; j < k.cols; ++j) {
+        logits.col(j) += bias;
+        out.col(j) = Act::apply(logits.col(j).array()).matrix();
+      }
+    } else {
+      kernels::product(out, w.middleRows(k.row, k.rows), x.middleCols(k.col, k.cols));
+      // Bias and activation in one pass, a column at a time: Eigen does not vectorise a
+      // broadcast (colwise) sum inside a transcendental function (6 ns/element vs 0.6).
+      for (Index j = 0; j < k.cols; ++j) out.col(j) = Act::apply(out.col(j).array() + bias.array()).matrix();
+    }
+  });
+}
+
+/// Rows [first, first + count) of dW = G Xᵀ (or +=) and of db = rowsum(G).
+template <bool AccumulateWeights, class G, class X, class GW, class GB>
+void parameter_gradient_rows(const G& g, const X& x, GW& gw, GB& gb, Index first, Index count) {
+  kernels::product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
+  gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
+}
+}  // namespace detail
+
 /// A = f(W X + b), written into A (Out x n). A must not alias X.
 template <class Act, class W, class B, class X, class A>
 void dense_forward(const W& w, const B& b, const X& x, A&& a) {
-  const Index n = x.cols();
-  const double flops = 2.0 * double(w.rows()) * double(w.cols()) * double(n);
-  if (split_by_rows(w.rows(), n)) {
-    const int threads = hourglass::detail::threads_for(flops, w.rows() / row_granule);
-    hourglass::detail::parallel_ranges(w.rows(), row_granule, threads, [&](Index first, Index count) {
-      auto out = a.middleRows(first, count);
-      product(out, w.middleRows(first, count), x);
-      const auto bias = b.segment(first, count);
-      for (Index j = 0; j < n; ++j) out.col(j) = Act::apply(out.col(j).array() + bias.array()).matrix();
-    });
-    return;
-  }
-  const int threads = hourglass::detail::threads_for(flops, n / column_granule);
-  hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
-    auto out = a.middleCols(first, count);
-    product(out, w, x.middleCols(first, count));
-    // Bias and activation in one pass, a column at a time: Eigen does not vectorise a
-    // broadcast (colwise) sum inside a transcendental function (6 ns/element vs 0.6).
-    for (Index j = 0; j < count; ++j) out.col(j) = Act::apply(out.col(j).array() + b.array()).matrix();
-  });
+  detail::forward<Act, false>(w, b, x, a, a);
 }
 
 /// The same, but also keeps the pre-activation Z (the logits) — used by the output layer, whose
 /// logits feed a numerically stable binary cross-entropy.
 template <class Act, class W, class B, class X, class Z, class A>
 void dense_forward_keep_logits(const W& w, const B& b, const X& x, Z&& z, A&& a) {
-  const Index n = x.cols();
-  const int threads = hourglass::detail::threads_for(2.0 * double(w.rows()) * double(w.cols()) * double(n), n / column_granule);
-  hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
-    auto logits = z.middleCols(first, count);
-    product(logits, w, x.middleCols(first, count));
-    for (Index j = first; j < first + count; ++j) {
-      z.col(j) += b;
-      a.col(j) = Act::apply(z.col(j).array()).matrix();
-    }
-  });
+  detail::forward<Act, true>(w, b, x, z, a);
 }
 
-/// G := G .* f'(A): turns dL/dA into dL/dZ in place.
+/// G := G .* f'(A): turns dL/dA into dL/dZ in place (the output layer's step, and any layer
+/// whose dL/dA a penalty adds to; otherwise dense_backward of the layer above does it).
 template <class Act, class A, class G>
 void activation_backward(const A& a, G&& g) {
   if constexpr (!std::same_as<Act, Identity>) {
@@ -115,72 +142,42 @@ void activation_backward(const A& a, G&& g) {
   }
 }
 
-/// dW = G X^T and db = rowsum(G), given G = dL/dZ. With AccumulateWeights, dW += G X^T
-/// (a weight block shared with a tied layer that has already written its part).
+/// dW = G X^T and db = rowsum(G), given G = dL/dZ: the backward step of the first layer, which
+/// passes nothing down. With AccumulateWeights, dW += G X^T (a weight block shared with a tied
+/// layer that has already written its part).
 template <bool AccumulateWeights = false, class G, class X, class GW, class GB>
 void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb) {
   const Index rows = g.rows();
   const int threads = hourglass::detail::threads_for(2.0 * double(rows) * double(x.rows()) * double(g.cols()), rows / row_granule);
   hourglass::detail::parallel_ranges(rows, row_granule, threads, [&](Index first, Index count) {
-    product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
-    gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
-  });
-}
-
-/// dX = W^T G: the gradient passed to the layer below.
-template <class W, class G, class GX>
-void dense_input_gradient(const W& w, const G& g, GX&& gx) {
-  const Index n = g.cols();
-  const int threads = hourglass::detail::threads_for(2.0 * double(w.rows()) * double(w.cols()) * double(n), n / column_granule);
-  hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
-    product_transposed_lhs(gx.middleCols(first, count), w, g.middleCols(first, count));
+    detail::parameter_gradient_rows<AccumulateWeights>(g, x, gw, gb, first, count);
   });
 }
 
 /// The whole backward step of a layer above the first, in one parallel pass, given G = dL/dZ:
 ///   dW = G Xᵀ, db = rowsum(G)      piece p takes a range of rows (units)
-///   dX = Wᵀ G                       piece p takes a range of columns (samples), or of rows
-///                                   (inputs) when there are more inputs than samples
+///   dX = Wᵀ G                       piece p takes a range of samples, or of rows (inputs) when
+///                                   there are more inputs than samples (split_by_rows)
 /// and, when BelowAct is not void, dX := dX .* f'(X) with f = BelowAct: X is the output of the
-/// layer below, so dX leaves as that layer's dL/dZ while its columns are still in cache. One pass
-/// instead of three (activation derivative, parameter gradients, input gradient) saves two
-/// hand-overs between threads per layer, which is what a small batch pays for most.
+/// layer below, so dX leaves as that layer's dL/dZ while it is still in cache. One pass instead
+/// of three (activation derivative, parameter gradients, input gradient) saves two hand-overs
+/// between threads per layer, which is what a small batch pays for most.
 template <class BelowAct, bool AccumulateWeights = false, class W, class G, class X, class GW, class GB, class GX>
 void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& gx) {
   const Index rows = g.rows(), n = g.cols(), inputs = w.cols();
-  const double flops = 4.0 * double(w.rows()) * double(w.cols()) * double(n);
-  // dX is split by its rows (the layer's inputs) or by samples, as in dense_forward.
-  const bool input_rows = split_by_rows(inputs, n);
-  const Index input_slices = input_rows ? inputs / row_granule : n / column_granule;
-  const int threads = hourglass::detail::threads_for(flops, std::max(rows / row_granule, input_slices));
+  const bool by_rows = split_by_rows(inputs, n);
+  const double flops = 4.0 * double(rows) * double(inputs) * double(n);
+  const int threads =
+      hourglass::detail::threads_for(flops, std::max(rows / row_granule, result_slices(inputs, n, by_rows)));
   hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
-    const auto unit_range = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
-    if (unit_range.count > 0) {
-      const Index first = unit_range.begin, count = unit_range.count;
-      product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
-      gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
-    }
-    auto finish = [&](auto&& below, const auto& x_below) {
-      if constexpr (!std::is_void_v<BelowAct> && !std::same_as<BelowAct, Identity>) {
-        below.array() *= BelowAct::derivative(x_below.array());
-      }
-    };
-    if (input_rows) {
-      const auto input_range = hourglass::detail::piece_range(inputs, row_granule, piece, pieces);
-      if (input_range.count > 0) {
-        const Index first = input_range.begin, count = input_range.count;
-        auto below = gx.middleRows(first, count);
-        product_transposed_lhs(below, w.middleCols(first, count), g);
-        finish(below, x.middleRows(first, count));
-      }
-    } else {
-      const auto sample_range = hourglass::detail::piece_range(n, column_granule, piece, pieces);
-      if (sample_range.count > 0) {
-        const Index first = sample_range.begin, count = sample_range.count;
-        auto below = gx.middleCols(first, count);
-        product_transposed_lhs(below, w, g.middleCols(first, count));
-        finish(below, x.middleCols(first, count));
-      }
+    const auto units = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
+    if (units.count > 0) detail::parameter_gradient_rows<AccumulateWeights>(g, x, gw, gb, units.begin, units.count);
+    const ResultBlock k = result_block(inputs, n, by_rows, piece, pieces);
+    if (k.empty()) return;
+    auto below = gx.block(k.row, k.col, k.rows, k.cols);
+    product_transposed_lhs(below, w.middleCols(k.row, k.rows), g.middleCols(k.col, k.cols));
+    if constexpr (!std::is_void_v<BelowAct> && !std::same_as<BelowAct, Identity>) {
+      below.array() *= BelowAct::derivative(x.block(k.row, k.col, k.rows, k.cols).array());
     }
   });
 }
