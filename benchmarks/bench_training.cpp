@@ -26,7 +26,7 @@ void BM_Step(benchmark::State& state) {
   hg::Adam<Scalar> adam;
   std::vector<hg::Index> order(static_cast<std::size_t>(samples));
   std::iota(order.begin(), order.end(), hg::Index{0});
-  model.rng().shuffle(std::span<hg::Index>(order));
+  model.rng(hg::RandomStream::shuffling).shuffle(std::span<hg::Index>(order));
   Eigen::Index first = 0;
   for (auto _ : state) {
     if (first + batch > samples) first = 0;

@@ -33,8 +33,8 @@ template <class Model, std::size_t First = 0, std::size_t Last = Model::depth>
 constexpr double weight_products() {
   double sum = 0;
   hg::detail::static_for<Last - First>([&](auto i) {
-    using L = typename Model::template layer<First + decltype(i)::value>;
-    sum += static_cast<double>(L::in) * static_cast<double>(L::out);
+    using L = typename Model::template layer_type<First + decltype(i)::value>;
+    sum += static_cast<double>(L::input_shape::size) * static_cast<double>(L::output_shape::size);
   });
   return sum;
 }
@@ -45,8 +45,8 @@ template <class Model>
 double encode_flops() { return 2 * weight_products<Model, 0, Model::encoder_depth>(); }
 template <class Model>
 double backward_flops() {
-  using First = typename Model::template layer<0>;
-  return 4 * weight_products<Model>() - 2 * static_cast<double>(First::in) * static_cast<double>(First::out);
+  using First = typename Model::template layer_type<0>;
+  return 4 * weight_products<Model>() - 2 * static_cast<double>(First::input_shape::size) * static_cast<double>(First::output_shape::size);
 }
 template <class Model>
 double training_flops() { return forward_flops<Model>() + backward_flops<Model>(); }

@@ -179,8 +179,9 @@ TEST_CASE("save_model refuses NaN or Inf parameters and optimizer state, keeping
                          Says({"tensor 'decoder.1.bias'", "at [5]"}));
   bad.bias<3>()[5] = 0;
   hg::Adam<float> adam;
-  adam.restore_state(Eigen::VectorXf::Zero(bad.parameters().size()),
-                     Eigen::VectorXf::Constant(bad.parameters().size(), std::numeric_limits<float>::infinity()), 3);
+  adam.restore_state({Eigen::VectorXf::Zero(bad.parameters().size()),
+                      Eigen::VectorXf::Constant(bad.parameters().size(), std::numeric_limits<float>::infinity())},
+                     3);
   REQUIRE_THROWS_MATCHES(io::save_model(dir / "m.safetensors", bad, adam), std::invalid_argument,
                          Says({"tensor 'optimizer.adam.second_moment'", "NaN or Inf at [0]"}));
   CHECK(test::read_raw(dir / "m.safetensors") == previous);

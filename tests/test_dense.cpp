@@ -11,7 +11,7 @@ namespace {
 /// A single Dense<4, 3, Act> layer as a network; loss = MSE against a fixed target.
 template <class Act>
 double dense_gradient_error() {
-  using Net = hg::Network<double, hg::Dense<4, 3, Act>>;
+  using Net = hg::Sequential<double, hg::Dense<4, 3, Act>>;
   Net net;
   hg::Random rng(7);
   net.initialize(rng);
@@ -23,7 +23,9 @@ double dense_gradient_error() {
     net.parameters().values = p;
     net.reserve(5);
     net.input(5) = x;
-    return net.forward_backward(hg::MSE{}, y, 5, hooks).total();
+    net.template forward<false>(5);
+    const double loss = hg::MSE::value_and_gradient(net.template activation<0>(5), y, net.template gradient<0>(5));
+    return loss + net.template backward<false>(5, hooks);
   };
   const Eigen::VectorXd p0 = net.parameters().values;
   objective(p0);

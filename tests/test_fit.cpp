@@ -65,14 +65,14 @@ TEST_CASE("early stopping stops after `patience` bad epochs and restores the bes
 }
 
 TEST_CASE("learning-rate schedules: step, cosine and reduce-on-plateau", "[fit][schedules]") {
-  const auto step = hg::schedule::step(2, 0.5);
+  auto step = hg::schedule::step(2, 0.5);
   CHECK(step.next_rate({0, 1.0, 1.0, 0}) == Approx(1.0));
   CHECK(step.next_rate({1, 1.0, 1.0, 0}) == Approx(0.5));
   CHECK(step.next_rate({3, 1.0, 0.5, 0}) == Approx(0.25));
-  const auto cosine = hg::schedule::cosine(4, 0.0);
+  auto cosine = hg::schedule::cosine(4, 0.0);
   CHECK(cosine.next_rate({1, 1.0, 1.0, 0}) == Approx(0.5));  // half way
   CHECK(cosine.next_rate({3, 1.0, 1.0, 0}) == Approx(0.0).margin(1e-12));
-  const auto plateau = hg::schedule::reduce_on_plateau(0.5, 1);
+  auto plateau = hg::schedule::reduce_on_plateau(0.5, 1);
   CHECK(plateau.next_rate({0, 1.0, 1.0, 1.0}) == 1.0);  // first value is an improvement
   CHECK(plateau.next_rate({1, 1.0, 1.0, 1.0}) == 1.0);  // one bad epoch: within patience
   CHECK(plateau.next_rate({2, 1.0, 1.0, 1.0}) == 0.5);  // two: reduce

@@ -32,7 +32,9 @@ TEST_CASE("sparse L1: many more exactly-zero ReLU codes at a similar reconstruct
   using Sparse = hg::Autoencoder<hg::Encoder<hg::Dense<20, 16, hg::ReLU>>, hg::Decoder<hg::Dense<16, 20, hg::Sigmoid>>,
                                  hg::SparseL1<>>;
   hg::FitOptions options;
-  options.epochs = 30;
+  // 60 epochs: at 30 the L1 run had not converged and its error depended on the shuffle (ratio to
+  // plain 1.5-3.2 over seeds 212, 300, 400); at 60 it is 1.2-1.7 for the same seeds.
+  options.epochs = 60;
   options.batch_size = 100;
   Plain plain(212);
   Sparse sparse(212, {.lambda = 1e-3});

@@ -132,6 +132,13 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   std::optional<double> train_seconds;
   std::optional<hg::History> history;
   if (!o.load.empty()) {
+    // The library loads any file with the same layers (policies only shape training); this
+    // program's tables and titles name the variant and its hyperparameters, so they must match.
+    const std::string file_policies = io::SafetensorsReader(o.load).metadata("policies");
+    const std::string policies = io::policy_descriptions(model);
+    if (file_policies != policies)
+      throw std::invalid_argument(o.load.string() + ": trained with other policies than this run's --variant and its " +
+                                  "hyperparameters\n  file:  " + file_policies + "\n  model: " + policies);
     io::load_model(o.load, model);
     std::printf("loaded %s (no training)\n", o.load.c_str());
   } else {

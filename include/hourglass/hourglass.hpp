@@ -3,9 +3,10 @@
 // model only pays for a model.
 //
 // The folders are the layers of the library, each using only those above it in this list:
-//   core/         activations, the Dense and TiedDense layers, the flat parameter buffer, the random engine
-//   model/        Encoder, Decoder, Network, Autoencoder
-//   objectives/   losses, metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
+//   core/         shapes, the layer contract (layer.hpp), activations, the Dense, TiedDense and
+//                 Reshape layers and their kernels, the flat parameter buffer, the random engine, threads
+//   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder
+//   objectives/   the Loss concept, losses, metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
@@ -17,12 +18,16 @@
 #include "core/dense.hpp"
 #include "core/parameters.hpp"
 #include "core/random.hpp"
+#include "core/reshape.hpp"
+#include "core/shape.hpp"
+#include "core/layer.hpp"
 #include "core/tied_dense.hpp"
 #include "diagnostics/gradient_check.hpp"
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
-#include "model/network.hpp"
+#include "model/sequential.hpp"
+#include "objectives/loss.hpp"
 #include "objectives/losses.hpp"
 #include "objectives/corruption/gaussian.hpp"
 #include "objectives/corruption/masking.hpp"

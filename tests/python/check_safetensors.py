@@ -43,16 +43,18 @@ def main(folder):
             if tensors[name].dtype != dtype or not np.array_equal(tensors[name], want):
                 print(f"{file}: {name} differs:\n{tensors[name]}\nexpected\n{want}")
                 failures += 1
-        # Forward pass in numpy from the architecture string, e.g.
-        # "encoder 5-3(relu)-2(identity) | decoder 2-3(tanh)-5(sigmoid) | policies none".
+        # Forward pass in numpy from the architecture string (format_version 2), e.g.
+        # "encoder: dense(5,3,relu) dense(3,2,identity) | decoder: dense(2,3,tanh) dense(3,5,sigmoid)".
         x = np.array(values["input"], dtype=np.float64)
         h = x
-        for part, prefix in zip(meta["architecture"].split(" | ")[:2], ("encoder", "decoder")):
-            for i, layer in enumerate(part.split(" ", 1)[1].split("-")[1:]):
-                act = layer[layer.index("(") + 1 : -1]
+        for part, prefix in zip(meta["architecture"].split(" | "), ("encoder", "decoder")):
+            for i, layer in enumerate(part.split(" ")[1:]):
+                kind, args = layer[: layer.index("(")], layer[layer.index("(") + 1 : -1].split(",")
+                if kind != "dense":
+                    raise SystemExit(f"{file}: this check reads dense layers only, got {layer}")
                 w = tensors[f"{prefix}.{i}.weight"].astype(np.float64)
                 b = tensors[f"{prefix}.{i}.bias"].astype(np.float64)
-                h = ACTIVATIONS[act](w @ h + b[:, None])
+                h = ACTIVATIONS[args[2]](w @ h + b[:, None])
         want = np.array(values["reconstruction"])
         tol = 1e-5 if dtype == np.float32 else 1e-12
         if not np.allclose(h, want, rtol=0, atol=tol):

@@ -1,48 +1,32 @@
 // hourglass/core/dense.hpp — the fully connected layer: its type, its kernels, its initialiser.
 //
-// Dense<In, Out, Act> is a *type*: sizes and activation are template arguments, so a chain of
-// layers is checked by the compiler. It holds no data. Its parameters live in the model's flat
-// parameter buffer (core/parameters.hpp); the kernels below work on Eigen::Map views into it.
+// Dense<In, Out, Act> is a layer type (core/layer.hpp): sizes and activation are template
+// arguments, so a chain of layers is checked by the compiler. It holds no data; its weight and
+// bias are blocks of the model's flat parameter buffer, viewed through Eigen::Map.
 //
 // Samples are columns. With X (In x n), W (Out x In), b (Out):
 //   forward   A = f(W X + b)                        one GEMM + one fused element-wise pass
-//   backward  G = dL/dA  ->  G := G .* f'(A)        (G now holds dL/dZ, in place)
-//             dW = G X^T,  db = rowsum(G),  dX = W^T G      two GEMMs + a row-sum
-// See docs/backprop.md for the derivation.
+//   backward  G = dL/dZ (the chain applied f')
+//             dW = G X^T,  db = rowsum(G),  dX = W^T G  (then dX .*= f_below'(X))   two GEMMs + a row-sum
+// See docs/backprop.md for the derivation. In the buffer W is column-major (Eigen's order); model
+// files hold it as PyTorch's nn.Linear does, [out, in] row-major.
 #pragma once
 
 #include "activations.hpp"
 #include "config.hpp"
 #include "gemm.hpp"
+#include "layer.hpp"
 #include "parallel.hpp"
 #include "random.hpp"
 
+#include <array>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <string>
 #include <type_traits>
 
 namespace hourglass {
-
-/// A layer type: compile-time sizes and an activation. Tested by the model's chain checks.
-template <class L>
-concept Layer = requires {
-  { L::in } -> std::convertible_to<Index>;
-  { L::out } -> std::convertible_to<Index>;
-  { L::parameter_count } -> std::convertible_to<Index>;
-  requires Activation<typename L::activation>;
-};
-
-template <Index In, Index Out, Activation Act = Identity>
-struct Dense {
-  static_assert(In > 0 && Out > 0, "Dense<In, Out>: both sizes must be positive");
-  static constexpr Index in = In;
-  static constexpr Index out = Out;
-  using activation = Act;
-  /// W (Out x In, column-major) followed by b (Out).
-  static constexpr Index weight_count = In * Out;
-  static constexpr Index parameter_count = In * Out + Out;
-};
 
 namespace kernels {
 
@@ -109,9 +93,9 @@ void forward(const W& w, const B& b, const X& x, Z& z, A& a) {
 }
 
 /// Rows [first, first + count) of dW = G Xᵀ (or +=) and of db = rowsum(G).
-template <bool AccumulateWeights, class G, class X, class GW, class GB>
-void parameter_gradient_rows(const G& g, const X& x, GW& gw, GB& gb, Index first, Index count) {
-  kernels::product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, AccumulateWeights);
+template <class G, class X, class GW, class GB>
+void parameter_gradient_rows(const G& g, const X& x, GW& gw, GB& gb, Index first, Index count, bool accumulate) {
+  kernels::product_transposed_rhs(gw.middleRows(first, count), g.middleRows(first, count), x, accumulate);
   gb.segment(first, count).noalias() = g.middleRows(first, count).rowwise().sum();
 }
 }  // namespace detail
@@ -129,28 +113,15 @@ void dense_forward_keep_logits(const W& w, const B& b, const X& x, Z&& z, A&& a)
   detail::forward<Act, true>(w, b, x, z, a);
 }
 
-/// G := G .* f'(A): turns dL/dA into dL/dZ in place (the output layer's step, and any layer
-/// whose dL/dA a penalty adds to; otherwise dense_backward of the layer above does it).
-template <class Act, class A, class G>
-void activation_backward(const A& a, G&& g) {
-  if constexpr (!std::same_as<Act, Identity>) {
-    const Index n = g.cols();
-    const int threads = hourglass::detail::threads_for(4.0 * double(g.size()), n / column_granule);
-    hourglass::detail::parallel_ranges(n, column_granule, threads, [&](Index first, Index count) {
-      g.middleCols(first, count).array() *= Act::derivative(a.middleCols(first, count).array());
-    });
-  }
-}
-
 /// dW = G X^T and db = rowsum(G), given G = dL/dZ: the backward step of the first layer, which
-/// passes nothing down. With AccumulateWeights, dW += G X^T (a weight block shared with a tied
-/// layer that has already written its part).
-template <bool AccumulateWeights = false, class G, class X, class GW, class GB>
-void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb) {
+/// passes nothing down. With accumulate, dW += G X^T (a weight block shared with a tied layer
+/// that has already written its part).
+template <class G, class X, class GW, class GB>
+void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb, bool accumulate = false) {
   const Index rows = g.rows();
   const int threads = hourglass::detail::threads_for(2.0 * double(rows) * double(x.rows()) * double(g.cols()), rows / row_granule);
   hourglass::detail::parallel_ranges(rows, row_granule, threads, [&](Index first, Index count) {
-    detail::parameter_gradient_rows<AccumulateWeights>(g, x, gw, gb, first, count);
+    detail::parameter_gradient_rows(g, x, gw, gb, first, count, accumulate);
   });
 }
 
@@ -158,12 +129,12 @@ void dense_parameter_gradients(const G& g, const X& x, GW&& gw, GB&& gb) {
 ///   dW = G Xᵀ, db = rowsum(G)      piece p takes a range of rows (units)
 ///   dX = Wᵀ G                       piece p takes a range of samples, or of rows (inputs) when
 ///                                   there are more inputs than samples (split_by_rows)
-/// and, when BelowAct is not void, dX := dX .* f'(X) with f = BelowAct: X is the output of the
+/// and, when BelowAct is not Identity, dX := dX .* f'(X) with f = BelowAct: X is the output of the
 /// layer below, so dX leaves as that layer's dL/dZ while it is still in cache. One pass instead
 /// of three (activation derivative, parameter gradients, input gradient) saves two hand-overs
 /// between threads per layer, which is what a small batch pays for most.
-template <class BelowAct, bool AccumulateWeights = false, class W, class G, class X, class GW, class GB, class GX>
-void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& gx) {
+template <class BelowAct, class W, class G, class X, class GW, class GB, class GX>
+void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& gx, bool accumulate = false) {
   const Index rows = g.rows(), n = g.cols(), inputs = w.cols();
   const bool by_rows = split_by_rows(inputs, n);
   const double flops = 4.0 * double(rows) * double(inputs) * double(n);
@@ -171,30 +142,77 @@ void dense_backward(const W& w, const G& g, const X& x, GW&& gw, GB&& gb, GX&& g
       hourglass::detail::threads_for(flops, std::max(rows / row_granule, result_slices(inputs, n, by_rows)));
   hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
     const auto units = hourglass::detail::piece_range(rows, row_granule, piece, pieces);
-    if (units.count > 0) detail::parameter_gradient_rows<AccumulateWeights>(g, x, gw, gb, units.begin, units.count);
+    if (units.count > 0) detail::parameter_gradient_rows(g, x, gw, gb, units.begin, units.count, accumulate);
     const ResultBlock k = result_block(inputs, n, by_rows, piece, pieces);
     if (k.empty()) return;
     auto below = gx.block(k.row, k.col, k.rows, k.cols);
     product_transposed_lhs(below, w.middleCols(k.row, k.rows), g.middleCols(k.col, k.cols));
-    if constexpr (!std::is_void_v<BelowAct> && !std::same_as<BelowAct, Identity>) {
-      below.array() *= BelowAct::derivative(x.block(k.row, k.col, k.rows, k.cols).array());
-    }
+    apply_below<BelowAct>(below, x.block(k.row, k.col, k.rows, k.cols));
   });
 }
 
 }  // namespace kernels
 
-/// Fills W by the activation's scheme (Glorot/Xavier uniform or He uniform) and b with zeros.
-template <Layer L, class W, class B>
-void initialize_dense(Random& rng, W&& w, B&& b) {
-  const double fan_in = static_cast<double>(L::in);
-  const double fan_out = static_cast<double>(L::out);
-  const double limit = L::activation::init == InitScheme::he_uniform ? std::sqrt(6.0 / fan_in)
-                                                                      : std::sqrt(6.0 / (fan_in + fan_out));
+/// Fills W (rows x cols, any storage order) from U(-limit, limit), limit by the activation's
+/// scheme: Glorot/Xavier uniform sqrt(6/(fan_in+fan_out)) or He uniform sqrt(6/fan_in) (Glorot &
+/// Bengio 2010, eq. 16; He et al. 2015, eq. 10). Element (i, j) is drawn in storage order.
+template <class Act, class W>
+void initialize_uniform(Random& rng, W&& w, double fan_in, double fan_out) {
+  const double limit = Act::init == InitScheme::he_uniform ? std::sqrt(6.0 / fan_in) : std::sqrt(6.0 / (fan_in + fan_out));
   using S = typename std::remove_cvref_t<W>::Scalar;
-  for (Index j = 0; j < w.cols(); ++j)
-    for (Index i = 0; i < w.rows(); ++i) w(i, j) = static_cast<S>(rng.uniform(-limit, limit));
-  b.setZero();
+  for (Index i = 0; i < w.size(); ++i) w.data()[i] = static_cast<S>(rng.uniform(-limit, limit));
 }
+
+/// The fully connected layer A = f(W X + b): W is {Out, In}, b is {Out} (PyTorch's nn.Linear).
+template <Index In, Index Out, Activation Act = Identity>
+struct Dense {
+  static_assert(In > 0 && Out > 0, "Dense<In, Out>: both sizes must be positive");
+  using input_shape = Shape<In>;
+  using output_shape = Shape<Out>;
+  using activation = Act;
+  static constexpr Index in = In;
+  static constexpr Index out = Out;
+  static constexpr std::array<ParameterBlock, 2> parameter_blocks{
+      {{"weight", {Out, In}, 2, /*column_major=*/true}, {"bias", {Out}, 1}}};
+
+  static std::string describe() {
+    return "dense(" + std::to_string(In) + "," + std::to_string(Out) + "," + std::string(Act::name) + ")";
+  }
+  static constexpr double flops(Index n) { return 2.0 * double(In) * double(Out) * double(n); }
+
+  /// W as an Out x In matrix (column-major in the buffer).
+  template <class S>
+  static auto weight(const Blocks<S>& p) {
+    return Eigen::Map<std::conditional_t<std::is_const_v<S>, const Matrix<std::remove_const_t<S>>, Matrix<S>>>(p[0], Out, In);
+  }
+  template <class S>
+  static auto bias(const Blocks<S>& p) {
+    return Eigen::Map<std::conditional_t<std::is_const_v<S>, const Vector<std::remove_const_t<S>>, Vector<S>>>(p[1], Out);
+  }
+
+  /// Glorot or He uniform weights (by the activation), zero bias.
+  template <class S>
+  static void initialize(const Blocks<S>& p, Random& rng) {
+    initialize_uniform<Act>(rng, weight(p), double(In), double(Out));
+    bias(p).setZero();
+  }
+
+  template <bool KeepLogits, class S>
+  static void forward(const Blocks<const S>& p, const InputMap<S>& x, MatrixMap<S> y, MatrixMap<S> z) {
+    kernels::detail::forward<Act, KeepLogits>(weight(p), bias(p), x, z, y);
+  }
+
+  template <class BelowAct, class S>
+  static void backward(const Blocks<const S>& p, const InputMap<S>& x, const MatrixMap<S>&, MatrixMap<S> g,
+                       const GradientBlocks<S>& dp, MatrixMap<S>* dx) {
+    MatrixMap<S> dw(dp[0], Out, In);
+    VectorMap<S> db(dp[1], Out);
+    if (dx) {
+      kernels::dense_backward<BelowAct>(weight(p), g, x, dw, db, *dx, dp.accumulate[0]);
+    } else {
+      kernels::dense_parameter_gradients(g, x, dw, db, dp.accumulate[0]);
+    }
+  }
+};
 
 }  // namespace hourglass

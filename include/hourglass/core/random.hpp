@@ -15,6 +15,20 @@
 
 namespace hourglass {
 
+/// The seed of stream `stream` (1, 2, ...) derived from a model's seed: SplitMix64's output
+/// function (Steele, Lea & Flood 2014) on seed + stream x golden gamma, so streams of nearby seeds
+/// do not overlap. Stream 0 is the seed itself.
+constexpr std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t stream) {
+  if (stream == 0) return seed;
+  std::uint64_t z = seed + stream * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+/// The random streams of a model, each seeded from the model's seed (stream_seed).
+enum class RandomStream { initialization = 0, shuffling = 1, noise = 2 };
+
 class Random {
  public:
   using result_type = std::uint64_t;

@@ -8,28 +8,34 @@
 // key/values under "__metadata__". Python opens it with the `safetensors` package, or with numpy
 // alone (tests/python/check_safetensors.py shows how).
 //
-// Model tensors, layer by layer (PyTorch's nn.Linear convention, so a state_dict loads as is):
-//   encoder.<i>.weight  [out, in] row-major      encoder.<i>.bias  [out]
-//   decoder.<i>.weight  [out, in] row-major      decoder.<i>.bias  [out]
-// (Eigen stores W column-major, so the weights are transposed on the way in and out.)
-// Metadata: format "hourglass", format_version "1", scalar "float32"/"float64", architecture
-// (layer sizes, activation names and policy names in one line, compared on load), policies
-// (each policy's describe() where it has one), optimizer and optimizer_steps when the state
-// was saved, plus whatever the caller adds. Loading a file whose architecture or scalar type
-// differs from the model's throws io::FileError showing both.
+// Model tensors: every parameter block a layer stores itself (core/layer.hpp), named
+// <encoder|decoder>.<i>.<block> in PyTorch's shapes and row-major order (nn.Linear's convention,
+// so a state_dict loads as is):
+//   encoder.<i>.weight  [out, in]      encoder.<i>.bias  [out]      (Dense)
+//   decoder.<i>.bias    [out]          (TiedDense: its weight is encoder layer K's, not stored twice)
+// (Eigen stores Dense's W column-major, so such blocks are transposed on the way in and out.)
+// Metadata: format "hourglass", format_version "2", scalar "float32"/"float64", architecture
+// (every layer's describe(): kind, sizes, activation, the layer a tied one uses; compared on
+// load), policies (each policy's describe(); recorded, not compared: penalties and corruption
+// only shape training, so a sparse or denoising model loads into the plain model with the same
+// layers), optimizer, optimizer_steps and optimizer_learning_rate when its state was saved, plus
+// whatever the caller adds. Loading a file whose layers or scalar type differ from the model's
+// throws io::FileError showing both. Files of format_version 1 (dense models) still load.
 //
 // Non-finite numbers are refused both ways: save_model throws std::invalid_argument (and writes
 // nothing, so a previous file stays) when a parameter or an optimizer state entry is NaN or Inf —
 // a diverged model is never saved silently; load_model throws io::FileError for such a file.
 //
 //   hourglass::io::save_model("model.safetensors", model);                // atomic
-//   hourglass::io::save_model("ckpt.safetensors", model, &adam);          // + Adam state, to resume
+//   hourglass::io::save_model("ckpt.safetensors", model, adam);           // + Adam's state, to resume
 //   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
-//   hourglass::io::load_model("ckpt.safetensors", model, &adam);
+//   hourglass::io::load_model("ckpt.safetensors", model, adam);           // state, steps, learning rate
 #pragma once
 
 #include "../baselines/pca.hpp"
 #include "../core/config.hpp"
+#include "../core/layer.hpp"
+#include "../core/static_for.hpp"
 #include "../training/optimizers/optimizer.hpp"
 #include "file.hpp"
 
@@ -261,6 +267,14 @@ class SafetensorsReader {
     const auto e = elements<Scalar>(name);
     return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(e.data(), rows, cols);
   }
+  /// A tensor of exactly this shape, its elements in row-major order.
+  template <class Scalar>
+  std::vector<Scalar> tensor(const std::string& name, std::vector<std::int64_t> shape) const {
+    require_shape(name, std::move(shape));
+    return elements<Scalar>(name);
+  }
+  /// Whether the file holds a tensor of this name.
+  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
   /// A 1-D tensor [size] as an Eigen vector.
   template <class Scalar>
   Vector<Scalar> vector(const std::string& name, Index size) const {
@@ -339,6 +353,16 @@ std::string layer_tensor_prefix() {
   }
 }
 
+/// "<encoder|decoder>.<i>.<block>" (appended piecewise: g++ 12 warns falsely (-Wrestrict) about
+/// `a + "." + b` on strings).
+template <class Model, std::size_t I>
+std::string tensor_name(std::string_view block) {
+  std::string name = layer_tensor_prefix<Model, I>();
+  name += '.';
+  name.append(block);
+  return name;
+}
+
 template <class Model, class F>
 void for_each_layer(F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -346,23 +370,62 @@ void for_each_layer(F&& f) {
   }(std::make_index_sequence<Model::depth>{});
 }
 
+/// Calls f(layer index, block index) for every block that layer I stores itself (not borrowed).
+template <class Model, class F>
+void for_each_own_block(F&& f) {
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using L = typename Model::template layer_type<I>;
+    hourglass::detail::static_for<block_count<L>>([&](auto b) {
+      if constexpr (!L::parameter_blocks[decltype(b)::value].borrowed) f(i, b);
+    });
+  });
+}
+
+/// A block's shape as the file holds it (PyTorch's).
+inline std::vector<std::int64_t> file_shape(const ParameterBlock& b) {
+  std::vector<std::int64_t> shape;
+  for (int d = 0; d < b.rank; ++d) shape.push_back(static_cast<std::int64_t>(b.dims[static_cast<std::size_t>(d)]));
+  return shape;
+}
+
+/// The architecture in the format_version 1 files (dense layers only; "" when the model has
+/// layers that version 1 could not hold): "encoder 784-256(relu)-32(identity) | decoder 32-...".
+template <class Model>
+std::string legacy_architecture() {
+  std::string enc = "encoder " + std::to_string(Model::input_size), dec;
+  bool dense_only = true;
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using L = typename Model::template layer_type<I>;
+    if constexpr (requires { L::in; L::out; }) {
+      std::string& s = I < Model::encoder_depth ? enc : dec;
+      if (I == Model::encoder_depth) s = "decoder " + std::to_string(L::in);
+      s += "-" + std::to_string(L::out) + "(" + std::string(L::activation::name) + ")";
+    } else {
+      dense_only = false;
+    }
+  });
+  return dense_only ? enc + " | " + dec : std::string();
+}
+
 }  // namespace detail
 
-/// The one-line architecture stored in (and compared against) a file's metadata, e.g.
-/// "encoder 784-256(relu)-32(identity) | decoder 32-256(relu)-784(sigmoid) | policies none".
+/// The layers, stored in a file's metadata "architecture" and compared on load, e.g.
+/// "encoder: dense(784,256,relu) dense(256,32,identity) | decoder: dense(32,256,relu)
+/// tied_dense(0,256,784,sigmoid)" — each layer's describe() (core/layer.hpp). Training-only
+/// policies are not part of it (they are in "policies"): a sparse or denoising model loads into
+/// the plain model with the same layers.
 template <class Model>
-std::string architecture(const Model& model) {
-  std::string enc = "encoder " + std::to_string(Model::input_size), dec;
+std::string architecture(const Model&) {
+  std::string enc = "encoder:", dec = " | decoder:";
   detail::for_each_layer<Model>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
-    using L = typename Model::template layer<I>;
-    std::string& s = I < Model::encoder_depth ? enc : dec;
-    if (I == Model::encoder_depth) s = "decoder " + std::to_string(L::in);
-    s += "-" + std::to_string(L::out) + "(" + std::string(L::activation::name) + ")";
+    std::string& part = I < Model::encoder_depth ? enc : dec;
+    part += ' ';
+    part += Model::template layer_type<I>::describe();
   });
-  std::string policies;
-  detail::for_each_policy(model, [&](const auto& p) { policies += (policies.empty() ? "" : ",") + detail::policy_name(p); });
-  return enc + " | " + dec + " | policies " + (policies.empty() ? "none" : policies);
+  return enc + dec;
 }
 
 /// The model's policies with their hyperparameters, as stored in a file's metadata "policies",
@@ -408,32 +471,27 @@ void require_finite_loaded(const SafetensorsReader& r, const std::string& name, 
     r.fail(hourglass::detail::message("tensor '", name, "' holds NaN or Inf at ", element_name(*at, m.cols() == 1)));
 }
 
-/// Optimizer state in a file: tensors optimizer.<name>.<part>, metadata optimizer, optimizer_steps.
+/// Optimizer state in a file: tensors optimizer.<name>.<part> (the optimizer's state_names),
+/// metadata optimizer, optimizer_steps, optimizer_learning_rate. Not in a checkpoint: the
+/// learning-rate schedule's own state and the model's random streams (docs/reliability.md).
 template <class Opt, class Scalar>
 void add_optimizer_state(SafetensorsWriter& w, const Opt& opt, const std::filesystem::path& path) {
   const std::string prefix = "optimizer." + std::string(Opt::name) + ".";
-  auto add = [&](const std::string& part, const Vector<Scalar>& v) {
-    require_finite_to_save(path, prefix + part, v);
-    w.add_vector(prefix + part, v);
-  };
   w.set_metadata("optimizer", std::string(Opt::name));
   w.set_metadata("optimizer_steps", std::to_string(opt.steps()));
-  w.set_metadata("optimizer_learning_rate", hourglass::detail::message(opt.learning_rate()));
-  if constexpr (requires { opt.first_moment(); opt.second_moment(); }) {
-    add("first_moment", opt.first_moment());
-    add("second_moment", opt.second_moment());
-  } else if constexpr (requires { opt.square_average(); opt.momentum_buffer(); }) {
-    add("square_average", opt.square_average());
-    add("momentum_buffer", opt.momentum_buffer());
-  } else if constexpr (requires { opt.velocity(); }) {
-    add("velocity", opt.velocity());
-  } else {
-    static_assert(sizeof(Opt) == 0, "save_model: this optimizer exposes no state to save");
+  w.set_metadata("optimizer_learning_rate", hourglass::detail::message(std::setprecision(17), opt.learning_rate()));
+  const auto state = opt.state();
+  for (std::size_t k = 0; k < state.size(); ++k) {
+    const std::string name = prefix + std::string(Opt::state_names[k]);
+    require_finite_to_save(path, name, *state[k]);
+    w.add_vector(name, *state[k]);
   }
 }
 
+/// Restores what add_optimizer_state wrote — state vectors, step count, learning rate — and binds
+/// the optimizer to `parameters`. Throws io::FileError (the optimizer unchanged) when it does not fit.
 template <class Opt, class Scalar>
-void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index parameters) {
+void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, const ParameterBuffer<Scalar>& parameters) {
   const std::string name(Opt::name);
   const std::string saved = r.metadata("optimizer");
   if (saved.empty()) r.fail("holds no optimizer state (it was saved without an optimizer)");
@@ -446,29 +504,36 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, Index paramet
     r.fail("metadata optimizer_steps is not an integer");
   }
   if (steps < 0) r.fail(hourglass::detail::message("metadata optimizer_steps is negative (", steps, ")"));
-  auto state = [&](const std::string& part) -> Vector<Scalar> {
-    const TensorInfo& t = r.info(prefix + part);
-    const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
-    if (n != 0 && n != parameters)
-      r.fail(hourglass::detail::message("tensor '", prefix, part, "' must hold 0 or ", parameters, " values (one per parameter)"));
-    Vector<Scalar> v = r.vector<Scalar>(prefix + part, n);
-    require_finite_loaded(r, prefix + part, v);
-    return v;
-  };
-  if constexpr (requires { opt.restore_state(Vector<Scalar>{}, Vector<Scalar>{}, steps); }) {
-    // The optimizer checks its state's consistency; for a file that is the file's fault.
+  double rate = opt.learning_rate();
+  if (const std::string text = r.metadata("optimizer_learning_rate"); !text.empty()) {
     try {
-      if constexpr (requires { opt.first_moment(); }) {
-        opt.restore_state(state("first_moment"), state("second_moment"), steps);
-      } else {
-        opt.restore_state(state("square_average"), state("momentum_buffer"), steps);
-      }
-    } catch (const std::invalid_argument& e) {
-      r.fail(hourglass::detail::message("optimizer state does not fit together: ", e.what()));
+      std::size_t used = 0;
+      rate = std::stod(text, &used);
+      if (used != text.size()) throw std::invalid_argument(text);
+    } catch (const std::exception&) {
+      r.fail("metadata optimizer_learning_rate is not a number ('" + text + "')");
     }
-  } else {
-    static_assert(sizeof(Opt) == 0, "load_model: this optimizer has no restore_state to resume from");
+    if (!std::isfinite(rate) || rate <= 0)
+      r.fail(hourglass::detail::message("metadata optimizer_learning_rate must be finite and > 0, got ", rate));
   }
+  std::array<Vector<Scalar>, Opt::state_names.size()> parts;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const std::string part = prefix + std::string(Opt::state_names[k]);
+    const TensorInfo& t = r.info(part);
+    const Index n = t.shape.size() == 1 ? static_cast<Index>(t.shape[0]) : -1;
+    if (n != 0 && n != parameters.size())
+      r.fail(hourglass::detail::message("tensor '", part, "' must hold 0 or ", parameters.size(), " values (one per parameter)"));
+    parts[k] = r.vector<Scalar>(part, n);
+    require_finite_loaded(r, part, parts[k]);
+  }
+  // The optimizer checks its state's consistency; for a file that is the file's fault.
+  try {
+    opt.restore_state(std::move(parts), steps);
+  } catch (const std::invalid_argument& e) {
+    r.fail(hourglass::detail::message("optimizer state does not fit together: ", e.what()));
+  }
+  opt.set_learning_rate(rate);
+  opt.bind(parameters);
 }
 
 }  // namespace detail
@@ -481,17 +546,23 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
   SafetensorsWriter w;
   for (const auto& [k, v] : extra) w.set_metadata(k, v);
   w.set_metadata("format", "hourglass");
-  w.set_metadata("format_version", "1");
+  w.set_metadata("format_version", "2");
   w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
   w.set_metadata("architecture", architecture(model));
   w.set_metadata("policies", policy_descriptions(model));
-  for_each_layer<Model>([&](auto i) {
-    constexpr std::size_t I = decltype(i)::value;
-    const std::string prefix = layer_tensor_prefix<Model, I>();
-    require_finite_to_save(path, prefix + ".weight", model.template weights<I>());
-    require_finite_to_save(path, prefix + ".bias", model.template bias<I>());
-    w.add_matrix(prefix + ".weight", model.template weights<I>());
-    w.add_vector(prefix + ".bias", model.template bias<I>());
+  for_each_own_block<Model>([&](auto i, auto b) {
+    constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
+    constexpr ParameterBlock block = Model::template layer_type<I>::parameter_blocks[B];
+    const std::string name = tensor_name<Model, I>(block.name);
+    const auto values = model.network().template block_values<I, B>();
+    if constexpr (block.column_major) {
+      const ConstMatrixMap<Scalar> m(values.data(), block.dims[0], block.dims[1]);
+      require_finite_to_save(path, name, m);
+      w.add_matrix(name, m);
+    } else {
+      require_finite_to_save(path, name, values);
+      w.add<Scalar>(name, file_shape(block), values.data());
+    }
   });
   if constexpr (!std::is_void_v<Opt>) {
     if (optimizer) add_optimizer_state<Opt, Scalar>(w, *optimizer, path);
@@ -508,7 +579,7 @@ void save_model(const std::filesystem::path& path, const Model& model,
   detail::save_model<Model, void>(path, model, nullptr, extra);
 }
 /// The same, with the optimizer's state (to resume training with load_model(path, model, opt)).
-template <class Model, Optimizer Opt>
+template <class Model, CheckpointableOptimizer Opt>
 void save_model(const std::filesystem::path& path, const Model& model, const Opt& optimizer,
                 const std::map<std::string, std::string>& extra = {}) {
   detail::save_model<Model, Opt>(path, model, &optimizer, extra);
@@ -519,37 +590,76 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
 /// architecture or scalar type differs from the model's (the message shows both); the model is
 /// left unchanged then.
 namespace detail {
+/// Checks that the file was saved from a model with these layers: format_version 2 compares the
+/// layer descriptions; version 1 (dense models; its architecture line also named the policies,
+/// and could not tell a tied decoder layer from an untied one) compares sizes and activations,
+/// and a tied layer's weight must be the exact transpose of the weight it is tied to.
+template <class Model>
+void check_architecture(const SafetensorsReader& r, const Model& model) {
+  using Scalar = typename Model::Scalar;
+  const std::string version = r.metadata("format_version");
+  const std::string theirs = r.metadata("architecture");
+  if (version == "2") {
+    const std::string mine = architecture(model);
+    if (theirs != mine) r.fail("architecture differs from the model's\n  file:  " + theirs + "\n  model: " + mine);
+    return;
+  }
+  if (version != "1") r.fail("has format_version '" + version + "'; this hourglass reads versions 1 and 2");
+  const std::string mine = legacy_architecture<Model>();
+  if (mine.empty()) r.fail("is a format_version 1 file, which holds dense models only; the model has other layers");
+  const std::string file_layers = theirs.substr(0, theirs.find(" | policies"));
+  if (file_layers != mine)
+    r.fail("architecture differs from the model's\n  file:  " + file_layers + "\n  model: " + mine);
+  for_each_layer<Model>([&](auto i) {
+    constexpr std::size_t I = decltype(i)::value;
+    using L = typename Model::template layer_type<I>;
+    if constexpr (is_tied_layer<L>) {
+      const std::string mine_name = tensor_name<Model, I>("weight");
+      const std::string owner_name = tensor_name<Model, L::tied_to>("weight");
+      const Matrix<Scalar> tied = r.template matrix<Scalar>(mine_name, L::out, L::in);
+      const Matrix<Scalar> owner = r.template matrix<Scalar>(owner_name, L::in, L::out);
+      if (tied != owner.transpose())
+        r.fail("architecture differs from the model's: the model's decoder layer " +
+               std::to_string(I - Model::encoder_depth) + " is tied to encoder layer " + std::to_string(L::tied_to) +
+               " (" + L::describe() + "), but the file's " + mine_name + " is not the transpose of its " + owner_name +
+               " (the file was saved from an untied model)\n  file:  " + file_layers + " (version 1)\n  model: " +
+               architecture(model));
+    }
+  });
+}
+
 template <class Model, class Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer) {
   using Scalar = typename Model::Scalar;
   const SafetensorsReader r(path);
   if (r.metadata("format") != "hourglass")
     r.fail("is not an hourglass model (its metadata has no format \"hourglass\")");
-  const std::string mine = architecture(model), theirs = r.metadata("architecture");
-  if (theirs != mine)
-    r.fail("architecture differs from the model's\n  file:  " + theirs + "\n  model: " + mine);
   const std::string scalar = r.metadata("scalar");
   if (scalar != scalar_name<Scalar>())
     r.fail("holds " + scalar + " parameters but the model's scalar type is " + std::string(scalar_name<Scalar>()));
+  check_architecture(r, model);
   // Read everything first, so a failure leaves the model untouched.
-  std::vector<Matrix<Scalar>> weights;
-  std::vector<Vector<Scalar>> biases;
-  for_each_layer<Model>([&](auto i) {
-    constexpr std::size_t I = decltype(i)::value;
-    using L = typename Model::template layer<I>;
-    const std::string prefix = layer_tensor_prefix<Model, I>();
-    weights.push_back(r.template matrix<Scalar>(prefix + ".weight", L::out, L::in));
-    biases.push_back(r.template vector<Scalar>(prefix + ".bias", L::out));
-    require_finite_loaded(r, prefix + ".weight", weights.back());
-    require_finite_loaded(r, prefix + ".bias", biases.back());
+  std::vector<Vector<Scalar>> blocks;
+  for_each_own_block<Model>([&](auto i, auto b) {
+    constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
+    constexpr ParameterBlock block = Model::template layer_type<I>::parameter_blocks[B];
+    const std::string name = tensor_name<Model, I>(block.name);
+    Vector<Scalar> v(block.size());
+    if constexpr (block.column_major) {
+      MatrixMap<Scalar>(v.data(), block.dims[0], block.dims[1]) = r.template matrix<Scalar>(name, block.dims[0], block.dims[1]);
+    } else {
+      const std::vector<Scalar> e = r.template tensor<Scalar>(name, file_shape(block));
+      std::copy(e.begin(), e.end(), v.data());
+    }
+    require_finite_loaded(r, name, v);
+    blocks.push_back(std::move(v));
   });
   if constexpr (!std::is_void_v<Opt>) {
-    if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters().size());
+    if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters());
   }
-  for_each_layer<Model>([&](auto i) {
-    constexpr std::size_t I = decltype(i)::value;
-    model.template weights<I>() = weights[I];
-    model.template bias<I>() = biases[I];
+  std::size_t k = 0;
+  for_each_own_block<Model>([&](auto i, auto b) {
+    model.network().template block_values<decltype(i)::value, decltype(b)::value>() = blocks[k++];
   });
 }
 }  // namespace detail
@@ -560,7 +670,7 @@ void load_model(const std::filesystem::path& path, Model& model) {
   detail::load_model<Model, void>(path, model, nullptr);
 }
 /// The same, and the optimizer's state saved with save_model(path, model, optimizer).
-template <class Model, Optimizer Opt>
+template <class Model, CheckpointableOptimizer Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer) {
   detail::load_model<Model, Opt>(path, model, &optimizer);
 }

@@ -23,7 +23,10 @@
 #include "chain.hpp"
 #include "decoder.hpp"
 #include "encoder.hpp"
-#include "network.hpp"
+#include "sequential.hpp"
+// The model binds its training objective's policies and takes a Loss in compute_gradients: the
+// one place where model/ uses objectives/ (the Loss concept only; docs/design.md).
+#include "../objectives/loss.hpp"
 
 #include <cstdint>
 #include <span>
@@ -42,7 +45,7 @@ template <class Scalar, class Enc, class Dec>
 struct JoinedNetwork;
 template <class Scalar, class... E, class... D>
 struct JoinedNetwork<Scalar, Encoder<E...>, Decoder<D...>> {
-  using type = Network<Scalar, E..., D...>;
+  using type = Sequential<Scalar, E..., D...>;
 };
 }  // namespace detail
 
@@ -52,8 +55,8 @@ class BasicAutoencoder {
   static_assert(is_decoder<DecoderSpec>, "the second model argument must be a Decoder<Layers...>");
   // TiedDense<K> decoder entries get their sizes from encoder layer K here.
   using Dec = typename DecoderSpec::template resolved<Enc>;
-  static_assert(DecoderTakesCode<Enc::code_size, Dec::code_size>::value);
-  static_assert(DecoderRestoresInput<Enc::input_size, Dec::output_size>::value);
+  static_assert(DecoderTakesCode<typename Enc::code_shape, typename Dec::code_shape>::value);
+  static_assert(DecoderRestoresInput<typename Enc::input_shape, typename Dec::output_shape>::value);
 
  public:
   using Scalar = Scalar_;
@@ -68,9 +71,9 @@ class BasicAutoencoder {
   static constexpr std::size_t decoder_depth = Dec::depth;
   static constexpr std::size_t depth = encoder_depth + decoder_depth;
   /// Index (in the joined chain) of the layer whose output is the code.
-  static constexpr std::size_t code_layer = encoder_depth - 1;
+  static constexpr std::size_t code_layer_index = encoder_depth - 1;
   template <std::size_t I>
-  using layer = typename network_type::template layer<I>;
+  using layer_type = typename network_type::template layer_type<I>;
 
   /// Whether any policy corrupts the training input (then the clean batch is kept as target).
   static constexpr bool corrupts_input = (CorruptionPolicy<Policies, Scalar> || ...);
@@ -78,10 +81,17 @@ class BasicAutoencoder {
   /// A model with default policies, initialised from seed 42.
   BasicAutoencoder() : BasicAutoencoder(42) {}
   /// A model initialised from `seed`, with the given policies (in the order of the template).
+  /// The seed starts three independent random streams (RandomStream): initialisation, shuffling
+  /// and noise, so a seeded run repeats bit for bit, and processes that share a seed share a
+  /// shuffle while each may draw its own noise.
   explicit BasicAutoencoder(std::uint64_t seed, Policies... policies)
-      : rng_(seed), policies_(std::move(policies)...) {
+      : seed_(seed),
+        shuffling_(stream_seed(seed, 1)),
+        noise_(stream_seed(seed, 2)),
+        policies_(std::move(policies)...) {
     validate_policies();
-    network_.initialize(rng_);
+    Random initialization(stream_seed(seed, 0));
+    network_.initialize(initialization);
   }
   /// A model with default-constructed policies (their default hyperparameters).
   explicit BasicAutoencoder(std::uint64_t seed)
@@ -113,7 +123,7 @@ class BasicAutoencoder {
   double evaluate(const L& loss, const Eigen::MatrixBase<D>& x) const {
     check_batch(x, input_size, "evaluate");
     constexpr Index chunk = 4096;
-    constexpr bool from_logits = network_type::template loss_uses_logits<L>;
+    constexpr bool from_logits = loss_uses_logits<L>;
     double weighted = 0;
     for (Index start = 0; start < x.cols(); start += chunk) {
       const Index n = std::min(chunk, x.cols() - start);
@@ -150,7 +160,15 @@ class BasicAutoencoder {
 
   network_type& network() { return network_; }
   const network_type& network() const { return network_; }
-  Random& rng() { return rng_; }
+  /// The seed the model was built with, and its random streams: fit shuffles with
+  /// rng(RandomStream::shuffling), corruption draws from rng(RandomStream::noise).
+  std::uint64_t seed() const { return seed_; }
+  Random& rng(RandomStream stream) { return stream == RandomStream::shuffling ? shuffling_ : noise_; }
+  /// Restarts the shuffling and noise streams from the model's seed (or another).
+  void reseed(std::uint64_t seed) {
+    shuffling_.seed(stream_seed(seed, 1));
+    noise_.seed(stream_seed(seed, 2));
+  }
   template <class P>
   P& policy() { return std::get<P>(policies_); }
   template <class P>
@@ -191,16 +209,21 @@ class BasicAutoencoder {
     batch_size_ = n;
   }
 
-  /// Forward and backward on the loaded batch: fills parameters().gradients.
+  /// Whether this loss computes its gradient from the output layer's logits.
+  template <Loss L>
+  static constexpr bool loss_uses_logits = L::template uses_logits<typename layer_type<depth - 1>::activation>;
+
+  /// Forward and backward on the loaded batch: fills parameters().gradients and returns the
+  /// objective (the loss against the clean batch and the sum of every policy's penalty).
   template <Loss L>
   Objective<Scalar> compute_gradients(const L& loss) {
     detail::require(batch_size_ > 0, "compute_gradients: no batch loaded (call load_batch first)");
-    Hooks hooks{*this};
-    return network_.forward_backward(loss, batch_target(batch_size_), batch_size_, hooks);
+    return forward_backward(loss, batch_target(batch_size_));
   }
 
   /// Forward and backward on an explicit (input, target) pair, with no corruption drawn:
-  /// the deterministic objective the gradient checker differentiates.
+  /// the deterministic objective the gradient checker differentiates. input and target are
+  /// input_size x n; target may differ from input (it is kept in its own buffer).
   template <Loss L, class D1, class D2>
   Objective<Scalar> compute_gradients(const L& loss, const Eigen::MatrixBase<D1>& input,
                                       const Eigen::MatrixBase<D2>& target) {
@@ -210,10 +233,12 @@ class BasicAutoencoder {
                     " samples but target has ", target.cols());
     const Index n = input.cols();
     reserve(n);
-    batch_target(n) = target.template cast<Scalar>();
+    if (explicit_target_.rows() != input_size || explicit_target_.cols() < n) explicit_target_.resize(input_size, n);
+    MatrixMap<Scalar> y(explicit_target_.data(), input_size, n);
+    y = target.template cast<Scalar>();
     network_.input(n) = input.template cast<Scalar>();
-    batch_size_ = n;
-    return compute_gradients(loss);
+    batch_size_ = 0;  // the workspace no longer holds a loaded batch
+    return forward_backward(loss, y);
   }
 
   Index batch_size() const { return batch_size_; }
@@ -234,6 +259,25 @@ class BasicAutoencoder {
   }
 
  private:
+  /// Forward, loss against `target`, backward with the policies' hooks.
+  template <Loss L, class Target>
+  Objective<Scalar> forward_backward(const L& loss, const Target& target) {
+    const Index n = target.cols();
+    constexpr bool from_logits = loss_uses_logits<L>;
+    network_.template forward<from_logits>(n);
+    constexpr std::size_t last = depth - 1;
+    Scalar value;
+    if constexpr (from_logits) {
+      value = loss.value_and_logit_gradient(network_.logits(n), network_.template activation<last>(n), target,
+                                            network_.template gradient<last>(n));
+    } else {
+      value = loss.value_and_gradient(network_.template activation<last>(n), target, network_.template gradient<last>(n));
+    }
+    Hooks hooks{*this};
+    const Scalar penalty = network_.template backward<from_logits>(n, hooks);
+    return {value, penalty};
+  }
+
   struct Hooks {
     BasicAutoencoder& model;
     /// Whether some policy may add to dL/dA of layer I (network.hpp then keeps f' out of the
@@ -284,7 +328,7 @@ class BasicAutoencoder {
   }
   template <class P>
   void corrupt_one(P& p, MatrixMap<Scalar>& input) {
-    if constexpr (requires { p.corrupt(input, rng_); }) p.corrupt(input, rng_);
+    if constexpr (requires { p.corrupt(input, noise_); }) p.corrupt(input, noise_);
   }
   template <class D>
   static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
@@ -294,10 +338,12 @@ class BasicAutoencoder {
                                                   detail::shape(x.rows(), x.cols())));
   }
 
-  Random rng_;
+  std::uint64_t seed_;
+  Random shuffling_, noise_;
   std::tuple<Policies...> policies_;
   network_type network_;
   Matrix<Scalar> target_;
+  Matrix<Scalar> explicit_target_;  ///< compute_gradients(loss, input, target)'s target
   Index batch_size_ = 0;
 };
 

@@ -18,6 +18,7 @@ namespace detail {
 /// checked once BasicAutoencoder has resolved them against its encoder.
 template <bool Resolved, class... Layers>
 struct DecoderBase : LayerChain<Layers...> {
+  using code_shape = typename LayerChain<Layers...>::input_shape;
   static constexpr Index code_size = LayerChain<Layers...>::in;
   static constexpr Index output_size = LayerChain<Layers...>::out;
 };
@@ -35,7 +36,7 @@ struct ResolveTied<TiedDense<K, Act>, Enc> {
   static_assert(K < Enc::depth, "TiedDense<K>: K must index an encoder layer (0 = the layer that reads the input)");
   using tied = std::tuple_element_t<(K < Enc::depth ? K : 0), typename Enc::layers>;
   static_assert(!is_tied_layer<tied>, "TiedDense<K>: encoder layer K must own its weights");
-  using type = TiedDenseLayer<K, tied::out, tied::in, Act>;
+  using type = TiedDenseLayer<K, tied::output_shape::size, tied::input_shape::size, Act>;
 };
 
 }  // namespace detail

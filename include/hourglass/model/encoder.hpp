@@ -10,6 +10,7 @@ namespace hourglass {
 /// its parameters.
 template <Layer... Layers>
 struct Encoder : LayerChain<Layers...> {
+  using code_shape = typename LayerChain<Layers...>::output_shape;
   static constexpr Index input_size = LayerChain<Layers...>::in;
   static constexpr Index code_size = LayerChain<Layers...>::out;
 };

@@ -2,16 +2,20 @@
 //
 // Each epoch: permute the sample indices (the data set itself is never copied or reordered),
 // then for each mini-batch of indices: gather it into the model's workspace (corrupting it if a
-// policy says so), forward + backward (loss and penalties), check the objective and gradients are
+// policy says so), forward + backward (loss and penalties), combine gradients across processes
+// (training/communicator.hpp; nothing to do on one), check the objective and gradients are
 // finite, step the optimizer. After the epoch: validation loss, history, callbacks, early
-// stopping, learning-rate schedule. docs/design.md draws the same flow.
+// stopping, learning-rate schedule. docs/design.md draws the same flow. The schedule in
+// FitOptions is copied per call, so its state (reduce-on-plateau's) starts afresh every fit.
 #pragma once
 
 #include "../core/config.hpp"
 #include "../core/denormals.hpp"
 #include "../core/finite.hpp"
-#include "../model/network.hpp"
+#include "../model/sequential.hpp"
+#include "../objectives/loss.hpp"
 #include "../objectives/losses.hpp"
+#include "communicator.hpp"
 #include "optimizers/optimizer.hpp"
 #include "progress.hpp"
 #include "schedules.hpp"
@@ -113,151 +117,228 @@ void require_finite_samples(const Eigen::MatrixBase<D>& x, const char* what) {
   }
 }
 
-template <class Model, Optimizer Opt, Loss L, class D, class V>
-History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
-            const FitOptions& options, const L& loss) {
-  static_assert(std::is_same_v<typename Opt::Scalar, typename Model::Scalar>,
-                "fit: the optimizer's Scalar must be the model's Scalar (e.g. Adam<double> for a double model)");
-  require(options.epochs >= 1, "fit: epochs must be >= 1, got ", options.epochs);
-  require(options.batch_size >= 1, "fit: batch_size must be >= 1, got ", options.batch_size);
-  require(options.early_stopping.patience >= 0, "fit: early_stopping.patience must be >= 0, got ",
-          options.early_stopping.patience);
-  require(std::isfinite(options.early_stopping.min_delta) && options.early_stopping.min_delta >= 0,
-          "fit: early_stopping.min_delta must be a finite number >= 0, got ", options.early_stopping.min_delta);
-  require(x.rows() == Model::input_size && x.cols() > 0, "fit: expected training data of ", Model::input_size,
-          " x n (one sample per column, n >= 1), got ", shape(x.rows(), x.cols()));
-  require_finite_samples(x, "fit: training data");
-  if (validation) {
-    require(validation->rows() == Model::input_size && validation->cols() > 0, "fit: expected validation data of ",
-            Model::input_size, " x n (n >= 1), got ", shape(validation->rows(), validation->cols()));
-    require_finite_samples(*validation, "fit: validation data");
-  }
-  if (const Index bad = first_non_finite(model.parameters().values); bad >= 0)
-    throw std::invalid_argument(message("fit: the model's parameter ", bad, " is NaN or Inf before training"));
-  model.validate_policies();
-  const FlushDenormals flush(options.flush_denormals);
-
+/// One call of fit(): the loop in small steps — draw a batch, compute gradients, combine them
+/// across processes (Communicator; the identity on one process), check, step the optimizer,
+/// callbacks; after each epoch validation, early stopping and the schedule. Everything that
+/// belongs to this run (the schedule's state, the best parameters, the history) lives here.
+template <class Model, class Opt, class L, class D, class V, class Comm>
+class TrainingRun {
+ public:
+  using Scalar = typename Model::Scalar;
   using Clock = std::chrono::steady_clock;
-  const Index n = x.cols();
-  const Index batch = std::min(options.batch_size, n);
-  const Index batches = (n + batch - 1) / batch;
-  std::vector<Index> order(static_cast<std::size_t>(n));
-  std::iota(order.begin(), order.end(), Index{0});
-  model.reserve(batch);
 
-  const bool early = options.early_stopping.patience > 0;
-  Vector<typename Model::Scalar> best_parameters;
-  Vector<typename Model::Scalar> epoch_start;  // the parameters at the start of the epoch (all finite)
-  double best = std::numeric_limits<double>::infinity();
-  int bad_epochs = 0;
+  TrainingRun(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
+              const FitOptions& options, const L& loss, Comm& comm)
+      : model_(model),
+        optimizer_(optimizer),
+        x_(x),
+        validation_(validation),
+        options_(options),
+        loss_(loss),
+        comm_(comm),
+        progress_(comm.rank() == 0 ? options.progress : Progress::never) {}
 
-  const double base_rate = optimizer.learning_rate();
-  History history;
-  ProgressLine progress(options.progress);
-  // After a divergence: put back finite parameters and say which.
-  auto restore = [&](int epoch, bool pre_step_finite) -> std::string {
-    if (early && options.early_stopping.restore_best && best_parameters.size() > 0) {
-      model.parameters().values = best_parameters;
-      return message("the model holds the parameters of the best epoch (", history.best_epoch + 1, ")");
+  History run() {
+    validate();
+    const FlushDenormals flush(options_.flush_denormals);
+    n_ = x_.cols();
+    batch_ = std::min(options_.batch_size, n_);
+    batches_ = (n_ + batch_ - 1) / batch_;
+    order_.resize(static_cast<std::size_t>(n_));
+    std::iota(order_.begin(), order_.end(), Index{0});
+    model_.reserve(batch_);
+    base_rate_ = optimizer_.learning_rate();
+    if (options_.schedule) schedule_.emplace(*options_.schedule);  // a copy: its state starts afresh
+    for (int epoch = 0; epoch < options_.epochs; ++epoch) {
+      if (!run_epoch(epoch)) break;
     }
-    if (pre_step_finite) return "the model keeps the parameters from before this step";
-    model.parameters().values = epoch_start;
-    return message("the model holds the parameters from the start of epoch ", epoch + 1);
+    if (early() && options_.early_stopping.restore_best && best_parameters_.size() > 0)
+      model_.parameters().values = best_parameters_;
+    return std::move(history_);
+  }
+
+ private:
+  struct BatchResult {
+    double loss = 0, penalty = 0;
   };
 
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    epoch_start = model.parameters().values;
-    if (options.shuffle) model.rng().shuffle(std::span<Index>(order));
+  bool early() const { return options_.early_stopping.patience > 0; }
+
+  void validate() {
+    static_assert(std::is_same_v<typename Opt::Scalar, Scalar>,
+                  "fit: the optimizer's Scalar must be the model's Scalar (e.g. Adam<double> for a double model)");
+    require(options_.epochs >= 1, "fit: epochs must be >= 1, got ", options_.epochs);
+    require(options_.batch_size >= 1, "fit: batch_size must be >= 1, got ", options_.batch_size);
+    require(options_.early_stopping.patience >= 0, "fit: early_stopping.patience must be >= 0, got ",
+            options_.early_stopping.patience);
+    require(std::isfinite(options_.early_stopping.min_delta) && options_.early_stopping.min_delta >= 0,
+            "fit: early_stopping.min_delta must be a finite number >= 0, got ", options_.early_stopping.min_delta);
+    require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
+            " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
+    require_finite_samples(x_, "fit: training data");
+    if (validation_) {
+      require(validation_->rows() == Model::input_size && validation_->cols() > 0, "fit: expected validation data of ",
+              Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
+      require_finite_samples(*validation_, "fit: validation data");
+    }
+    if (const Index bad = first_non_finite(model_.parameters().values); bad >= 0)
+      throw std::invalid_argument(message("fit: the model's parameter ", bad, " is NaN or Inf before training"));
+    model_.validate_policies();
+  }
+
+  /// One epoch; false when training stops after it.
+  bool run_epoch(int epoch) {
+    epoch_start_ = model_.parameters().values;
+    if (options_.shuffle) model_.rng(RandomStream::shuffling).shuffle(std::span<Index>(order_));
     const auto start = Clock::now();
     double loss_sum = 0, penalty_sum = 0;
-    for (Index b = 0; b < batches; ++b) {
-      const Index first = b * batch;
-      const Index count = std::min(batch, n - first);
-      model.load_batch(x, std::span<const Index>(order).subspan(static_cast<std::size_t>(first),
-                                                               static_cast<std::size_t>(count)));
-      const auto objective = model.compute_gradients(loss);
-      if (!std::isfinite(static_cast<double>(objective.total())) || !all_finite(model.parameters().gradients)) {
-        const bool loss_finite = std::isfinite(static_cast<double>(objective.loss));
-        const char* what = !loss_finite ? "loss" : !std::isfinite(static_cast<double>(objective.penalty)) ? "penalty" : "gradient";
-        const std::string kept = restore(epoch, true);
-        throw TrainingDiverged(epoch, b,
-                               message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ",
-                                       batches, ": the ", what, " is NaN or Inf (learning rate ", optimizer.learning_rate(),
-                                       "); ", kept));
-      }
-      optimizer.step(model.parameters());
-      // A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
-      // weights can then hide behind ReLUs that output 0, so the parameters are checked too.
-      if (!all_finite(model.parameters().values)) {
-        const std::string kept = restore(epoch, false);
-        throw TrainingDiverged(epoch, b,
-                               message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches,
-                                       ": the optimizer's step made parameters NaN or Inf (learning rate ",
-                                       optimizer.learning_rate(), "); ", kept));
-      }
-      loss_sum += static_cast<double>(objective.loss) * static_cast<double>(count);
-      penalty_sum += static_cast<double>(objective.penalty) * static_cast<double>(count);
-      if (options.on_batch) {
-        options.on_batch(BatchInfo{epoch, b, batches, count, static_cast<double>(objective.loss),
-                                   static_cast<double>(objective.penalty)});
-      }
-      if (progress.enabled()) {
-        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        const double done = static_cast<double>(first + count);
-        const double rate = elapsed > 0 ? done / elapsed : 0.0;
-        const double remaining_samples = static_cast<double>(n) * (options.epochs - epoch) - done;
-        progress.update(epoch + 1, options.epochs, first + count, n, loss_sum / done, rate,
-                        rate > 0 ? remaining_samples / rate : 0.0);
-      }
+    for (Index b = 0; b < batches_; ++b) {
+      const Index first = b * batch_;
+      const Index count = std::min(batch_, n_ - first);
+      const BatchResult r = run_batch(epoch, b, first, count);
+      loss_sum += r.loss * static_cast<double>(count);
+      penalty_sum += r.penalty * static_cast<double>(count);
+      if (options_.on_batch) options_.on_batch(BatchInfo{epoch, b, batches_, count, r.loss, r.penalty});
+      show_progress(epoch, first + count, loss_sum, start);
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return finish_epoch(epoch, loss_sum, penalty_sum, seconds);
+  }
 
+  /// Draw, gradients, combine, check, step.
+  BatchResult run_batch(int epoch, Index b, Index first, Index count) {
+    model_.load_batch(x_, std::span<const Index>(order_).subspan(static_cast<std::size_t>(first),
+                                                                 static_cast<std::size_t>(count)));
+    const auto objective = model_.compute_gradients(loss_);
+    const BatchResult r = combine(objective);
+    check_gradients(epoch, b, r);
+    optimizer_.step(model_.parameters());
+    check_parameters(epoch, b);
+    return r;
+  }
+
+  /// The seam for data parallelism: gradients and the batch's numbers summed over processes.
+  /// On one process the identity.
+  BatchResult combine(const Objective<Scalar>& objective) {
+    comm_.allreduce_sum(std::span<Scalar>(model_.parameters().gradients.data(),
+                                          static_cast<std::size_t>(model_.parameters().size())));
+    double numbers[2] = {static_cast<double>(objective.loss), static_cast<double>(objective.penalty)};
+    comm_.allreduce_sum(std::span<double>(numbers, 2));
+    return {numbers[0], numbers[1]};
+  }
+
+  /// Divergence is decided from combined values, so every process decides alike.
+  void check_gradients(int epoch, Index b, const BatchResult& r) {
+    if (std::isfinite(r.loss + r.penalty) && all_finite(model_.parameters().gradients)) return;
+    const char* what = !std::isfinite(r.loss) ? "loss" : !std::isfinite(r.penalty) ? "penalty" : "gradient";
+    const std::string kept = restore(epoch, true);
+    throw TrainingDiverged(epoch, b,
+                           message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
+                                   ": the ", what, " is NaN or Inf (learning rate ", optimizer_.learning_rate(), "); ",
+                                   kept));
+  }
+  /// A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
+  /// weights can then hide behind ReLUs that output 0, so the parameters are checked too.
+  void check_parameters(int epoch, Index b) {
+    if (all_finite(model_.parameters().values)) return;
+    const std::string kept = restore(epoch, false);
+    throw TrainingDiverged(epoch, b,
+                           message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
+                                   ": the optimizer's step made parameters NaN or Inf (learning rate ",
+                                   optimizer_.learning_rate(), "); ", kept));
+  }
+
+  /// After a divergence: put back finite parameters and say which.
+  std::string restore(int epoch, bool pre_step_finite) {
+    if (early() && options_.early_stopping.restore_best && best_parameters_.size() > 0) {
+      model_.parameters().values = best_parameters_;
+      return message("the model holds the parameters of the best epoch (", history_.best_epoch + 1, ")");
+    }
+    if (pre_step_finite) return "the model keeps the parameters from before this step";
+    model_.parameters().values = epoch_start_;
+    return message("the model holds the parameters from the start of epoch ", epoch + 1);
+  }
+
+  void show_progress(int epoch, Index done_samples, double loss_sum, Clock::time_point start) {
+    if (!progress_.enabled()) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double done = static_cast<double>(done_samples);
+    const double rate = elapsed > 0 ? done / elapsed : 0.0;
+    const double remaining_samples = static_cast<double>(n_) * (options_.epochs - epoch) - done;
+    progress_.update(epoch + 1, options_.epochs, done_samples, n_, loss_sum / done, rate,
+                     rate > 0 ? remaining_samples / rate : 0.0);
+  }
+
+  /// History, validation, callbacks, early stopping, schedule; false when training stops.
+  bool finish_epoch(int epoch, double loss_sum, double penalty_sum, double seconds) {
     EpochInfo info;
     info.epoch = epoch;
-    info.epochs = options.epochs;
-    info.train_loss = loss_sum / static_cast<double>(n);
-    info.train_penalty = penalty_sum / static_cast<double>(n);
+    info.epochs = options_.epochs;
+    info.train_loss = loss_sum / static_cast<double>(n_);
+    info.train_penalty = penalty_sum / static_cast<double>(n_);
     info.seconds = seconds;
-    info.learning_rate = optimizer.learning_rate();
-    if (validation) info.validation_loss = model.evaluate(loss, *validation);
+    info.learning_rate = optimizer_.learning_rate();
+    if (validation_) info.validation_loss = model_.evaluate(loss_, *validation_);
 
-    history.train_loss.push_back(info.train_loss);
-    history.train_penalty.push_back(info.train_penalty);
-    if (info.validation_loss) history.validation_loss.push_back(*info.validation_loss);
-    history.seconds.push_back(seconds);
-    history.learning_rate.push_back(info.learning_rate);
+    history_.train_loss.push_back(info.train_loss);
+    history_.train_penalty.push_back(info.train_penalty);
+    if (info.validation_loss) history_.validation_loss.push_back(*info.validation_loss);
+    history_.seconds.push_back(seconds);
+    history_.learning_rate.push_back(info.learning_rate);
 
     const double monitored = info.validation_loss.value_or(info.train_loss + info.train_penalty);
     bool stop = false;
-    if (early) {
-      if (monitored < best - options.early_stopping.min_delta) {
-        best = monitored;
-        history.best_epoch = epoch;
-        bad_epochs = 0;
-        if (options.early_stopping.restore_best) best_parameters = model.parameters().values;
-      } else if (++bad_epochs >= options.early_stopping.patience) {
+    if (early()) {
+      if (monitored < best_ - options_.early_stopping.min_delta) {
+        best_ = monitored;
+        history_.best_epoch = epoch;
+        bad_epochs_ = 0;
+        if (options_.early_stopping.restore_best) best_parameters_ = model_.parameters().values;
+      } else if (++bad_epochs_ >= options_.early_stopping.patience) {
         stop = true;
-        history.stopped_early = true;
+        history_.stopped_early = true;
       }
     }
-    if (options.on_epoch && !options.on_epoch(info)) stop = true;
-    progress.finish_epoch(message("epoch ", epoch + 1, "/", options.epochs, "  loss ", info.train_loss,
-                                  info.validation_loss ? message("  val ", *info.validation_loss) : std::string(),
-                                  "  ", static_cast<long long>(static_cast<double>(n) / seconds), " samples/s  ",
-                                  seconds, " s"));
-    if (stop || epoch + 1 == options.epochs) break;  // no next epoch to schedule
-    if (options.schedule) {
-      const double rate =
-          options.schedule->next_rate(ScheduleState{epoch, base_rate, optimizer.learning_rate(), monitored});
+    if (options_.on_epoch && !options_.on_epoch(info)) stop = true;
+    progress_.finish_epoch(message("epoch ", epoch + 1, "/", options_.epochs, "  loss ", info.train_loss,
+                                   info.validation_loss ? message("  val ", *info.validation_loss) : std::string(), "  ",
+                                   static_cast<long long>(static_cast<double>(n_) / seconds), " samples/s  ", seconds,
+                                   " s"));
+    if (stop || epoch + 1 == options_.epochs) return false;  // no next epoch to schedule
+    if (schedule_) {
+      const double rate = schedule_->next_rate(ScheduleState{epoch, base_rate_, optimizer_.learning_rate(), monitored});
       require(std::isfinite(rate) && rate > 0, "fit: the learning-rate schedule gives ", rate, " for epoch ", epoch + 2,
               " (a rate must be finite and > 0; e.g. schedule::cosine(E) reaches its min_rate, 0 by default, at epoch E",
               " — train for E epochs or give min_rate > 0)");
-      optimizer.set_learning_rate(rate);
+      optimizer_.set_learning_rate(rate);
     }
+    return true;
   }
-  if (early && options.early_stopping.restore_best && best_parameters.size() > 0)
-    model.parameters().values = best_parameters;
-  return history;
+
+  Model& model_;
+  Opt& optimizer_;
+  const Eigen::MatrixBase<D>& x_;
+  const Eigen::MatrixBase<V>* validation_;
+  const FitOptions& options_;
+  const L& loss_;
+  Comm& comm_;
+  ProgressLine progress_;
+  std::optional<LearningRateSchedule> schedule_;
+  Index n_ = 0, batch_ = 0, batches_ = 0;
+  std::vector<Index> order_;
+  double base_rate_ = 0;
+  History history_;
+  Vector<Scalar> best_parameters_;
+  Vector<Scalar> epoch_start_;  // the parameters at the start of the epoch (all finite)
+  double best_ = std::numeric_limits<double>::infinity();
+  int bad_epochs_ = 0;
+};
+
+template <class Model, Optimizer Opt, Loss L, class D, class V>
+History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
+            const FitOptions& options, const L& loss) {
+  LocalCommunicator local;
+  return TrainingRun<Model, Opt, L, D, V, LocalCommunicator>(model, optimizer, x, validation, options, loss, local).run();
 }
 
 }  // namespace detail

@@ -1,7 +1,9 @@
 // hourglass/training/schedules.hpp — learning-rate schedules, applied by fit() between epochs.
 //
 // A schedule maps what fit() knows after an epoch to the learning rate of the next epoch.
-// Each factory validates its arguments; the schedule objects are cheap to copy.
+// Each factory validates its arguments. State that belongs to one run (reduce_on_plateau's best
+// value and patience count) starts afresh in every copy, and fit() works on its own copy: a
+// schedule in FitOptions reused for a second model or a second fit starts from scratch.
 #pragma once
 
 #include "../core/config.hpp"
@@ -26,12 +28,29 @@ struct ScheduleState {
 class LearningRateSchedule {
  public:
   using Function = std::function<double(const ScheduleState&)>;
-  explicit LearningRateSchedule(Function f) : f_(std::move(f)) {}
-  /// The learning rate for the epoch after `state.epoch`.
-  double next_rate(const ScheduleState& state) const { return f_(state); }
+  /// Makes a fresh Function (with fresh state) for each run of the schedule.
+  using Factory = std::function<Function()>;
+  /// A schedule from a function of the state (any state it captures is the caller's).
+  explicit LearningRateSchedule(Function f) : factory_([f] { return f; }), run_(f) {}
+  /// A schedule with state of its own, made anew by `make` for every copy.
+  static LearningRateSchedule with_state(Factory make) { return LearningRateSchedule(std::move(make), 0); }
+
+  LearningRateSchedule(const LearningRateSchedule& other) : factory_(other.factory_), run_(factory_()) {}
+  LearningRateSchedule& operator=(const LearningRateSchedule& other) {
+    factory_ = other.factory_;
+    run_ = factory_();
+    return *this;
+  }
+  LearningRateSchedule(LearningRateSchedule&&) noexcept = default;
+  LearningRateSchedule& operator=(LearningRateSchedule&&) noexcept = default;
+
+  /// The learning rate for the epoch after `state.epoch` (advances this run's state).
+  double next_rate(const ScheduleState& state) { return run_(state); }
 
  private:
-  Function f_;
+  LearningRateSchedule(Factory make, int) : factory_(std::move(make)), run_(factory_()) {}
+  Factory factory_;
+  Function run_;
 };
 
 namespace schedule {
@@ -67,22 +86,24 @@ inline LearningRateSchedule reduce_on_plateau(double factor = 0.1, int patience 
                   min_rate);
   detail::require(std::isfinite(threshold) && threshold >= 0,
                   "schedule::reduce_on_plateau: threshold must be >= 0, got ", threshold);
-  struct State {
-    double best = std::numeric_limits<double>::infinity();
-    int bad_epochs = 0;
-  };
-  auto state = std::make_shared<State>();
-  return LearningRateSchedule([=](const ScheduleState& s) {
-    if (s.monitored < state->best * (1.0 - threshold)) {
-      state->best = s.monitored;
-      state->bad_epochs = 0;
+  return LearningRateSchedule::with_state([=] {
+    struct State {
+      double best = std::numeric_limits<double>::infinity();
+      int bad_epochs = 0;
+    };
+    auto state = std::make_shared<State>();  // one per run: made anew for every copy
+    return LearningRateSchedule::Function([=](const ScheduleState& s) {
+      if (s.monitored < state->best * (1.0 - threshold)) {
+        state->best = s.monitored;
+        state->bad_epochs = 0;
+        return s.current_rate;
+      }
+      if (++state->bad_epochs > patience) {
+        state->bad_epochs = 0;
+        return std::max(min_rate, s.current_rate * factor);
+      }
       return s.current_rate;
-    }
-    if (++state->bad_epochs > patience) {
-      state->bad_epochs = 0;
-      return std::max(min_rate, s.current_rate * factor);
-    }
-    return s.current_rate;
+    });
   });
 }
 

@@ -66,13 +66,13 @@ struct Contractive {
 
   template <std::size_t I, class Model>
   typename Model::Scalar preactivation_gradient(Model& model, Index n) {
-    if constexpr (Model::code_layer == 0) {
+    if constexpr (Model::code_layer_index == 0) {
       return ContractiveLayerwise{lambda}.template preactivation_gradient<I>(model, n);
-    } else if constexpr (I > Model::code_layer) {
+    } else if constexpr (I > Model::code_layer_index) {
       return 0;
     } else {
       auto& ws = workspace<typename Model::Scalar>();
-      if constexpr (I == Model::code_layer) scratch.value = static_cast<double>(compute<Model>(model, n, ws));
+      if constexpr (I == Model::code_layer_index) scratch.value = static_cast<double>(compute<Model>(model, n, ws));
       model.network().template gradient<I>(n) += ws.dz[I];
       return 0;
     }
@@ -81,13 +81,13 @@ struct Contractive {
   template <std::size_t I, class Model>
   typename Model::Scalar parameter_gradient(Model& model, Index n) {
     using Scalar = typename Model::Scalar;
-    if constexpr (Model::code_layer == 0) {
+    if constexpr (Model::code_layer_index == 0) {
       return ContractiveLayerwise{lambda}.template parameter_gradient<I>(model, n);
-    } else if constexpr (I > Model::code_layer) {
+    } else if constexpr (I > Model::code_layer_index) {
       return 0;
     } else {
       model.network().template weight_gradient<I>() += workspace<Scalar>().dw[I];
-      return I == Model::code_layer ? static_cast<Scalar>(scratch.value) : Scalar(0);
+      return I == Model::code_layer_index ? static_cast<Scalar>(scratch.value) : Scalar(0);
     }
   }
 
@@ -106,7 +106,7 @@ struct Contractive {
   /// Fills ws.dz (dP/dZ_l) and ws.dw (the direct dP/dW_l) for every encoder layer; returns P.
   template <class Model, class Scalar>
   Scalar compute(Model& model, Index n, Workspace<Scalar>& ws) {
-    constexpr std::size_t top = Model::code_layer;
+    constexpr std::size_t top = Model::code_layer_index;
     constexpr std::size_t layers = top + 1;
     constexpr Index c = Model::code_size;
     auto& net = model.network();
@@ -118,7 +118,7 @@ struct Contractive {
     Matrix<Scalar> second[layers];
     detail::static_for<layers>([&](auto i) {
       constexpr std::size_t l = decltype(i)::value;
-      using Act = typename Model::template layer<l>::activation;
+      using Act = typename Model::template layer_type<l>::activation;
       const auto a = net.template activation<l>(n).array();
       ws.d[l] = Act::derivative(a).matrix();
       second[l] = Act::second_derivative(a).matrix();

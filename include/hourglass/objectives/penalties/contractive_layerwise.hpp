@@ -44,10 +44,10 @@ struct ContractiveLayerwise {
   template <std::size_t I, class Model>
   typename Model::Scalar preactivation_gradient(Model& model, Index n) {
     using Scalar = typename Model::Scalar;
-    if constexpr (I > Model::code_layer) {
+    if constexpr (I > Model::code_layer_index) {
       return 0;
     } else {
-      using Act = typename Model::template layer<I>::activation;
+      using Act = typename Model::template layer_type<I>::activation;
       auto& net = model.network();
       const auto a = net.template activation<I>(n).array();
       const Vector<Scalar> s = net.template weights<I>().rowwise().squaredNorm();
@@ -61,10 +61,10 @@ struct ContractiveLayerwise {
   template <std::size_t I, class Model>
   typename Model::Scalar parameter_gradient(Model& model, Index n) {
     using Scalar = typename Model::Scalar;
-    if constexpr (I > Model::code_layer) {
+    if constexpr (I > Model::code_layer_index) {
       return 0;
     } else {
-      using Act = typename Model::template layer<I>::activation;
+      using Act = typename Model::template layer_type<I>::activation;
       auto& net = model.network();
       const auto a = net.template activation<I>(n).array();
       const auto w = net.template weights<I>();

@@ -49,7 +49,7 @@ struct SparseKL {
     using Scalar = typename Model::Scalar;
     constexpr std::size_t target = detail::target_layer<Layer, Model>;
     static_assert(detail::PenaltyTargetsHiddenLayer<target, Model::depth>::value);
-    using Act = typename Model::template layer<(target < Model::depth ? target : 0)>::activation;
+    using Act = typename Model::template layer_type<(target < Model::depth ? target : 0)>::activation;
     static_assert(Act::output_in_unit_interval,
                   "SparseKL needs a layer whose activations lie in (0,1) (e.g. Sigmoid); "
                   "use SparseL1 for other activations");

@@ -20,7 +20,7 @@ namespace detail {
 
 /// The layer index a penalty declared with `Layer` acts on in Model.
 template <std::size_t Layer, class Model>
-inline constexpr std::size_t target_layer = Layer == code_layer ? Model::code_layer : Layer;
+inline constexpr std::size_t target_layer = Layer == code_layer ? Model::code_layer_index : Layer;
 
 /// Instantiated with the offending numbers so the error note shows them.
 template <std::size_t Target, std::size_t Depth>

@@ -1,6 +1,6 @@
 // hourglass/objectives/penalties/weight_decay.hpp — coupled L2 weight decay as a penalty.
 //
-//   P = (lambda / 2) * sum_layers ||W_l||_F^2      weights only, never biases
+//   P = (lambda / 2) * sum_layers ||W_l||_F^2      weights only (every block named "weight"), never biases
 //   dP/dW_l = lambda * W_l
 //
 // It is part of the objective, so adaptive optimizers (Adam, RMSProp) rescale it like the loss
@@ -10,6 +10,8 @@
 #pragma once
 
 #include "../../core/config.hpp"
+#include "../../core/layer.hpp"
+#include "../../core/static_for.hpp"
 #include "../describe.hpp"
 
 #include <cmath>
@@ -31,13 +33,18 @@ struct WeightDecay {
   template <std::size_t I, class Model>
   typename Model::Scalar parameter_gradient(Model& model, Index) {
     using Scalar = typename Model::Scalar;
-    if constexpr (Model::network_type::template is_tied<I>) {
-      return 0;  // these weights are layer K's, decayed there
-    } else {
-      const auto w = model.network().template weights<I>();
-      model.network().template weight_gradient<I>() += static_cast<Scalar>(lambda) * w;
-      return static_cast<Scalar>(lambda / 2) * w.squaredNorm();
-    }
+    using L = typename Model::template layer_type<I>;
+    Scalar value = 0;
+    // Every block named "weight" that the layer owns (a borrowed one is decayed with its owner).
+    detail::static_for<block_count<L>>([&](auto b) {
+      constexpr ParameterBlock block = L::parameter_blocks[decltype(b)::value];
+      if constexpr (block.name == "weight" && !block.borrowed) {
+        const auto w = model.network().template block_values<I, decltype(b)::value>();
+        model.network().template block_gradient<I, decltype(b)::value>() += static_cast<Scalar>(lambda) * w;
+        value += static_cast<Scalar>(lambda / 2) * w.squaredNorm();
+      }
+    });
+    return value;
   }
 };
 

@@ -21,7 +21,7 @@ struct AdamOptions {
 };
 
 template <class Scalar_ = float>
-class Adam {
+class Adam : public detail::OptimizerCore<Scalar_> {
  public:
   using Scalar = Scalar_;
   static constexpr std::string_view name = "adam";
@@ -35,10 +35,10 @@ class Adam {
   }
 
   void step(ParameterBuffer<Scalar>& buffer) {
+    this->begin_step(buffer, name);
     detail::ensure_state(m_, buffer.size(), name);
     detail::ensure_state(v_, buffer.size(), name);
-    ++steps_;
-    const double t = static_cast<double>(steps_);
+    const double t = static_cast<double>(this->steps_);
     const Scalar b1 = static_cast<Scalar>(options_.beta1);
     const Scalar b2 = static_cast<Scalar>(options_.beta2);
     const Scalar step_size = static_cast<Scalar>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t)));
@@ -60,22 +60,29 @@ class Adam {
     detail::require_learning_rate(name, lr);
     options_.learning_rate = lr;
   }
-  long long steps() const { return steps_; }
   const AdamOptions& options() const { return options_; }
-  /// State, for saving and resuming: first and second moments and the step count.
+  /// State, for saving and resuming: first and second moments (empty before the first step).
   const Vector<Scalar>& first_moment() const { return m_; }
   const Vector<Scalar>& second_moment() const { return v_; }
-  void restore_state(Vector<Scalar> m, Vector<Scalar> v, long long steps) {
-    detail::require(m.size() == v.size() && steps >= 0, "adam: inconsistent state");
-    m_ = std::move(m);
-    v_ = std::move(v);
-    steps_ = steps;
+  static constexpr std::array<std::string_view, 2> state_names{"first_moment", "second_moment"};
+  std::array<const Vector<Scalar>*, 2> state() const { return {&m_, &v_}; }
+  /// Puts back saved state (in state_names' order) and the step count; binds on the next step.
+  void restore_state(std::array<Vector<Scalar>, 2> parts, long long steps) {
+    detail::require_consistent_state(name, parts, steps, true);
+    m_ = std::move(parts[0]);
+    v_ = std::move(parts[1]);
+    this->steps_ = steps;
+  }
+  /// Forgets moments, step count and the model it was bound to.
+  void reset() {
+    m_.resize(0);
+    v_.resize(0);
+    this->reset_core();
   }
 
  private:
   AdamOptions options_;
   Vector<Scalar> m_, v_;
-  long long steps_ = 0;
 };
 
 }  // namespace hourglass

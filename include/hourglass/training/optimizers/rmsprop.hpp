@@ -19,7 +19,7 @@ struct RMSpropOptions {
 };
 
 template <class Scalar_ = float>
-class RMSprop {
+class RMSprop : public detail::OptimizerCore<Scalar_> {
  public:
   using Scalar = Scalar_;
   static constexpr std::string_view name = "rmsprop";
@@ -33,6 +33,7 @@ class RMSprop {
   }
 
   void step(ParameterBuffer<Scalar>& buffer) {
+    this->begin_step(buffer, name);
     detail::ensure_state(square_avg_, buffer.size(), name);
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar alpha = static_cast<Scalar>(options_.alpha);
@@ -53,7 +54,6 @@ class RMSprop {
         p -= lr * g / (v.sqrt() + eps);
       }
     });
-    ++steps_;
   }
 
   double learning_rate() const { return options_.learning_rate; }
@@ -61,24 +61,32 @@ class RMSprop {
     detail::require_learning_rate(name, lr);
     options_.learning_rate = lr;
   }
-  long long steps() const { return steps_; }
   const RMSpropOptions& options() const { return options_; }
   /// State, for saving and resuming: the running average of g^2, the momentum buffer (empty
   /// without momentum) and the step count.
   const Vector<Scalar>& square_average() const { return square_avg_; }
   const Vector<Scalar>& momentum_buffer() const { return momentum_; }
-  void restore_state(Vector<Scalar> square_average, Vector<Scalar> momentum_buffer, long long steps) {
-    detail::require(steps >= 0 && (momentum_buffer.size() == 0 || momentum_buffer.size() == square_average.size()),
-                    "rmsprop: inconsistent state");
-    square_avg_ = std::move(square_average);
-    momentum_ = std::move(momentum_buffer);
-    steps_ = steps;
+  static constexpr std::array<std::string_view, 2> state_names{"square_average", "momentum_buffer"};
+  std::array<const Vector<Scalar>*, 2> state() const { return {&square_avg_, &momentum_}; }
+  /// Puts back saved state (in state_names' order) and the step count; binds on the next step.
+  void restore_state(std::array<Vector<Scalar>, 2> parts, long long steps) {
+    detail::require_consistent_state(name, parts, steps, false);
+    detail::require(parts[1].size() == 0 || parts[0].size() == parts[1].size(), name,
+                    ": inconsistent state (a momentum buffer without square averages)");
+    square_avg_ = std::move(parts[0]);
+    momentum_ = std::move(parts[1]);
+    this->steps_ = steps;
+  }
+  /// Forgets its state, step count and the model it was bound to.
+  void reset() {
+    square_avg_.resize(0);
+    momentum_.resize(0);
+    this->reset_core();
   }
 
  private:
   RMSpropOptions options_;
   Vector<Scalar> square_avg_, momentum_;
-  long long steps_ = 0;
 };
 
 }  // namespace hourglass

@@ -17,7 +17,7 @@ struct SGDOptions {
 };
 
 template <class Scalar_ = float>
-class SGD {
+class SGD : public detail::OptimizerCore<Scalar_> {
  public:
   using Scalar = Scalar_;
   static constexpr std::string_view name = "sgd";
@@ -30,6 +30,7 @@ class SGD {
   }
 
   void step(ParameterBuffer<Scalar>& buffer) {
+    this->begin_step(buffer, name);
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar decay = Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
     const Scalar mu = static_cast<Scalar>(options_.momentum);
@@ -50,7 +51,6 @@ class SGD {
         p -= lr * g;
       }
     });
-    ++steps_;
   }
 
   double learning_rate() const { return options_.learning_rate; }
@@ -58,14 +58,26 @@ class SGD {
     detail::require_learning_rate(name, lr);
     options_.learning_rate = lr;
   }
-  long long steps() const { return steps_; }
   const SGDOptions& options() const { return options_; }
+  /// State, for saving and resuming: the momentum buffer (empty without momentum).
   const Vector<Scalar>& velocity() const { return velocity_; }
+  static constexpr std::array<std::string_view, 1> state_names{"velocity"};
+  std::array<const Vector<Scalar>*, 1> state() const { return {&velocity_}; }
+  /// Puts back saved state (in state_names' order) and the step count; binds on the next step.
+  void restore_state(std::array<Vector<Scalar>, 1> parts, long long steps) {
+    detail::require_consistent_state(name, parts, steps, false);
+    velocity_ = std::move(parts[0]);
+    this->steps_ = steps;
+  }
+  /// Forgets the velocity, step count and the model it was bound to.
+  void reset() {
+    velocity_.resize(0);
+    this->reset_core();
+  }
 
  private:
   SGDOptions options_;
   Vector<Scalar> velocity_;
-  long long steps_ = 0;
 };
 
 }  // namespace hourglass
