@@ -4,6 +4,7 @@
 # the small plain autoencoder against PCA on MNIST, writing its table and pictures to out/mnist.
 #   scripts/run.sh                          # the default run
 #   scripts/run.sh --preset hinton          # any option of the example (see --help)
+#   scripts/run.sh --variant denoising      # builds the full program (mnist) instead of mnist_plain
 #   scripts/run.sh --demo                   # the data-free demo instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,5 +23,15 @@ for arg in "$@"; do [[ "$arg" == fashion || "$arg" == --dataset=fashion ]] && da
 scripts/get-data.sh "$dataset"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=OFF \
       -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mnist
-exec "$build/examples/mnist/mnist" "$@"
+# The plain autoencoders alone (mnist_plain) unless a variant is asked for: the full program (mnist)
+# also compiles the sparse, denoising and contractive models.
+program=mnist_plain
+previous=""
+for arg in "$@"; do
+  if [[ ( $previous == --variant && $arg != plain ) || ( $arg == --variant=* && $arg != --variant=plain ) ]]; then
+    program=mnist
+  fi
+  previous=$arg
+done
+cmake --build "$build" -j "$(nproc)" --target "$program"
+exec "$build/examples/mnist/$program" "$@"

@@ -89,10 +89,10 @@ TEST_CASE("contractive penalty of a 3-layer encoder is the mean squared norm of 
 }
 
 TEST_CASE("KL sparsity: hand values, and through a model", "[variants][sparse_kl]") {
-  CHECK(hg::kl_divergence(0.05, 0.1) == ten_decimals(0.0167065012));
-  CHECK(hg::kl_divergence_derivative(0.05, 0.1) == ten_decimals(0.5555555556));
-  CHECK(hg::kl_divergence(0.05, 0.02) == ten_decimals(0.0162784789));
-  CHECK(hg::kl_divergence_derivative(0.05, 0.02) == ten_decimals(-1.5306122449));
+  CHECK(hg::bernoulli_kl_divergence(0.05, 0.1) == ten_decimals(0.0167065012));
+  CHECK(hg::bernoulli_kl_divergence_derivative(0.05, 0.1) == ten_decimals(0.5555555556));
+  CHECK(hg::bernoulli_kl_divergence(0.05, 0.02) == ten_decimals(0.0162784789));
+  CHECK(hg::bernoulli_kl_divergence_derivative(0.05, 0.02) == ten_decimals(-1.5306122449));
 
   // A sigmoid code layer with W = 0 and b = logit(0.1): every code unit's mean activation is 0.1.
   using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<4, 3, hg::Sigmoid>>, hg::Decoder<hg::Dense<3, 4>>,

@@ -1,6 +1,4 @@
 // The `hinton` preset's plain models.
 #include "variants.hpp"
 
-int mnist::run_hinton(const Options& options, const Data& data) {
-  return options.variant == "plain" ? run_plain<Hinton>(options, data) : run_hinton_variants(options, data);
-}
+int mnist::run_hinton(const Options& options, const Data& data) { return run_plain<Hinton>(options, data); }

@@ -91,7 +91,17 @@ int main(int argc, char** argv) {
     data.train = std::move(sets.train);
     data.test = std::move(sets.test);
     std::printf("Eigen uses %d thread(s)\n", Eigen::nbThreads());
-    return o.preset == "hinton" ? mnist::run_hinton(o, data) : mnist::run_small(o, data);
+    const bool hinton = o.preset == "hinton";
+    if (o.variant == "plain") return hinton ? mnist::run_hinton(o, data) : mnist::run_small(o, data);
+#if defined(HOURGLASS_MNIST_VARIANTS)
+    return hinton ? mnist::run_hinton_variants(o, data) : mnist::run_small_variants(o, data);
+#else
+    std::fprintf(stderr,
+                 "mnist: this build (mnist_plain) has the plain variant only; scripts/run.sh --variant %s builds and "
+                 "runs the full example (target mnist)\n",
+                 o.variant.c_str());
+    return 2;
+#endif
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnist: error: %s\n", e.what());
     return 1;

@@ -79,7 +79,8 @@ struct Hinton {
                               hg::Dense<500, 1000, hg::ReLU>, hg::Dense<1000, 784, hg::Sigmoid>>;
 };
 
-/// One translation unit per preset and variant group (compiled in parallel).
+/// One translation unit per preset and variant group (compiled in parallel). The plain ones make
+/// the `mnist_plain` program, which the default run builds; `mnist` adds the variants.
 int run_small(const Options& options, const Data& data);
 int run_small_variants(const Options& options, const Data& data);
 int run_hinton(const Options& options, const Data& data);

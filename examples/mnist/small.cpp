@@ -2,6 +2,4 @@
 // compile in parallel).
 #include "variants.hpp"
 
-int mnist::run_small(const Options& options, const Data& data) {
-  return options.variant == "plain" ? run_plain<Small>(options, data) : run_small_variants(options, data);
-}
+int mnist::run_small(const Options& options, const Data& data) { return run_plain<Small>(options, data); }

@@ -24,13 +24,13 @@ inline double or_default(double value, double fallback) { return value < 0 ? fal
 /// Defaults: the library's own for the penalties (sized for its per-pixel mean losses on MNIST);
 /// the example's for the noise levels (milder than the library's generic ones).
 struct VariantDefaults {
-  static constexpr double sparse_l1_lambda = hg::SparseL1<>{}.lambda;
-  static constexpr double kl_rho = hg::SparseKL<>{}.rho;
-  static constexpr double kl_beta = hg::SparseKL<>{}.beta;
+  static inline const double sparse_l1_lambda = hg::SparseL1<>{}.lambda;
+  static inline const double kl_rho = hg::SparseKL<>{}.rho;
+  static inline const double kl_beta = hg::SparseKL<>{}.beta;
   static constexpr double masking_fraction = 0.2;
   static constexpr double gaussian_sigma = 0.2;
   static constexpr double salt_and_pepper_fraction = 0.1;
-  static constexpr double contractive_lambda = hg::Contractive{}.lambda;
+  static inline const double contractive_lambda = hg::Contractive{}.lambda;
 };
 
 template <class Preset, class... Policies>

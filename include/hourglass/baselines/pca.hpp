@@ -226,15 +226,9 @@ class PCA {
 
   template <class D>
   static void check_finite(const Eigen::MatrixBase<D>& x, const char* where) {
-    if (x.allFinite()) return;
-    for (Index j = 0; j < x.cols(); ++j) {
-      if (!x.col(j).allFinite()) {
-        Index i = 0;
-        while (i < x.rows() && std::isfinite(static_cast<double>(x(i, j)))) ++i;
-        throw std::invalid_argument(detail::message(where, ": sample ", j, " (column ", j, ") contains NaN or Inf (row ",
-                                                    i, ")"));
-      }
-    }
+    if (const detail::NonFinite bad = detail::first_non_finite(x))
+      throw std::invalid_argument(detail::message(where, ": sample ", bad.col, " (column ", bad.col,
+                                                  ") contains NaN or Inf (row ", bad.row, ")"));
   }
 
   template <class D>

@@ -67,13 +67,23 @@ void require_same_shape(const char* where, const char* first, const A& a, const 
                                       shape(b.rows(), b.cols()), " (expected the same shape)"));
 }
 
-/// The index of the first NaN or Inf in a vector, or -1 when every entry is finite.
-template <class V>
-Index first_non_finite(const V& v) {
-  if (v.allFinite()) return -1;
-  for (Index i = 0; i < v.size(); ++i)
-    if (!std::isfinite(static_cast<double>(v.coeff(i)))) return i;
-  return -1;
+/// Where a matrix (or vector) holds NaN or Inf.
+struct NonFinite {
+  bool found = false;
+  Index row = -1, col = -1;  ///< the first such entry, columns (samples) first
+  explicit operator bool() const { return found; }
+};
+
+/// THE search for non-finite values: the first NaN or Inf of m in column-major order (for data,
+/// the first bad sample), or an empty result. One vectorised pass when everything is finite.
+/// (core/finite.hpp answers only whether a large buffer is all finite, split across threads.)
+template <class M>
+NonFinite first_non_finite(const M& m) {
+  if (m.allFinite()) return {};
+  for (Index j = 0; j < m.cols(); ++j)
+    for (Index i = 0; i < m.rows(); ++i)
+      if (!std::isfinite(static_cast<double>(m.coeff(i, j)))) return {true, i, j};
+  return {};
 }
 
 }  // namespace detail

@@ -441,34 +441,24 @@ std::string policy_descriptions(const Model& model) {
 
 namespace detail {
 
-/// The first NaN or Inf of a matrix, in row-major order (the order of the file's tensors).
-template <class M>
-std::optional<std::pair<Index, Index>> first_non_finite_entry(const M& m) {
-  if (m.allFinite()) return std::nullopt;
-  for (Index i = 0; i < m.rows(); ++i)
-    for (Index j = 0; j < m.cols(); ++j)
-      if (!std::isfinite(static_cast<double>(m(i, j)))) return std::pair<Index, Index>{i, j};
-  return std::nullopt;
-}
-inline std::string element_name(const std::pair<Index, Index>& at, bool is_vector) {
-  return is_vector ? hourglass::detail::message("[", at.first, "]")
-                   : hourglass::detail::message("[", at.first, ", ", at.second, "]");
+inline std::string element_name(const hourglass::detail::NonFinite& at, bool is_vector) {
+  return is_vector ? hourglass::detail::message("[", at.row, "]") : hourglass::detail::message("[", at.row, ", ", at.col, "]");
 }
 
 /// save_model's refusal of a tensor holding NaN or Inf.
 template <class M>
 void require_finite_to_save(const std::filesystem::path& path, const std::string& name, const M& m) {
-  if (const auto at = first_non_finite_entry(m))
+  if (const auto at = hourglass::detail::first_non_finite(m))
     throw std::invalid_argument(hourglass::detail::message(
         "save_model: refusing to write ", path.string(), ": tensor '", name, "' holds NaN or Inf at ",
-        element_name(*at, m.cols() == 1), " (diverged training?); nothing was written"));
+        element_name(at, m.cols() == 1), " (diverged training?); nothing was written"));
 }
 
 /// load_model's refusal of a tensor holding NaN or Inf.
 template <class M>
 void require_finite_loaded(const SafetensorsReader& r, const std::string& name, const M& m) {
-  if (const auto at = first_non_finite_entry(m))
-    r.fail(hourglass::detail::message("tensor '", name, "' holds NaN or Inf at ", element_name(*at, m.cols() == 1)));
+  if (const auto at = hourglass::detail::first_non_finite(m))
+    r.fail(hourglass::detail::message("tensor '", name, "' holds NaN or Inf at ", element_name(at, m.cols() == 1)));
 }
 
 /// Optimizer state in a file: tensors optimizer.<name>.<part> (the optimizer's state_names),

@@ -109,12 +109,8 @@ namespace detail {
 /// Throws with the index of the first sample (column) holding NaN or Inf.
 template <class D>
 void require_finite_samples(const Eigen::MatrixBase<D>& x, const char* what) {
-  if (x.allFinite()) return;
-  for (Index j = 0; j < x.cols(); ++j) {
-    if (!x.col(j).allFinite()) {
-      throw std::invalid_argument(message(what, ": sample ", j, " (column ", j, ") contains NaN or Inf"));
-    }
-  }
+  if (const NonFinite bad = first_non_finite(x))
+    throw std::invalid_argument(message(what, ": sample ", bad.col, " (column ", bad.col, ") contains NaN or Inf"));
 }
 
 /// One call of fit(): the loop in small steps — draw a batch, compute gradients, combine them
@@ -181,8 +177,8 @@ class TrainingRun {
               Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
       require_finite_samples(*validation_, "fit: validation data");
     }
-    if (const Index bad = first_non_finite(model_.parameters().values); bad >= 0)
-      throw std::invalid_argument(message("fit: the model's parameter ", bad, " is NaN or Inf before training"));
+    if (const NonFinite bad = first_non_finite(model_.parameters().values))
+      throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
     model_.validate_policies();
   }
 

@@ -19,11 +19,12 @@
 
 namespace hourglass {
 
-/// KL(rho || q) for Bernoulli means, and its derivative in q.
-inline double kl_divergence(double rho, double q) {
+/// KL(Bernoulli(rho) || Bernoulli(q)), and its derivative in q (Ng, CS294A notes, "Sparse
+/// autoencoder", section 3). Not the Gaussian KL of a variational autoencoder.
+inline double bernoulli_kl_divergence(double rho, double q) {
   return rho * std::log(rho / q) + (1 - rho) * std::log((1 - rho) / (1 - q));
 }
-inline double kl_divergence_derivative(double rho, double q) { return -rho / q + (1 - rho) / (1 - q); }
+inline double bernoulli_kl_divergence_derivative(double rho, double q) { return -rho / q + (1 - rho) / (1 - q); }
 
 template <std::size_t Layer = code_layer>
 struct SparseKL {
