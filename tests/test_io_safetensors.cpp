@@ -7,7 +7,9 @@
 
 #include <hourglass/io/safetensors.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <string>
 
 namespace hg = hourglass;
@@ -233,4 +235,59 @@ TEMPLATE_TEST_CASE("save_pca / load_pca round-trip bit-exactly", "[io][safetenso
   CHECK_THROWS_WITH(io::load_model(dir / "pca.safetensors", m), Contains("is not an hourglass model"));
   io::save_model(dir / "m.safetensors", m);
   CHECK_THROWS_WITH(io::load_pca<TestType>(dir / "m.safetensors"), Contains("is not an hourglass PCA"));
+}
+
+// Every writer keeps its reader's rules: SafetensorsWriter accepted a tensor named __metadata__,
+// the same name twice and negative dimensions, and save() wrote files its own reader refused.
+TEST_CASE("regression: the safetensors writer refuses, before writing, what its reader would refuse", "[io][safetensors]") {
+  test::TempDir dir;
+  const std::vector<float> data(12, 1.5f);
+  io::SafetensorsWriter w;
+  CHECK_THROWS_WITH(w.add<float>("__metadata__", {2}, data.data()), Contains("cannot be named \"__metadata__\""));
+  w.add<float>("a", {3, 4}, data.data());
+  CHECK_THROWS_WITH(w.add<float>("a", {2}, data.data()), Contains("tensor 'a' was added already"));
+  CHECK_THROWS_WITH(w.add<float>("b", {-3, -4}, data.data()), Contains("tensor 'b' has a negative dimension (-3)"));
+  CHECK_THROWS_WITH(w.add<float>("c", {std::int64_t{1} << 40, std::int64_t{1} << 40}, data.data()),
+                    Contains("size overflows"));
+  w.save(dir / "ok.safetensors");  // what was accepted reads back
+  const io::SafetensorsReader r(dir / "ok.safetensors");
+  CHECK(r.elements<float>("a") == data);
+  CHECK_FALSE(r.has("b"));
+}
+
+TEST_CASE("property: whatever the writer accepts, the reader reads back unchanged", "[io][safetensors][property]") {
+  test::TempDir dir;
+  hg::Random rng(17);
+  const std::vector<std::string> names{"x", "encoder.0.weight", "__metadata__", "", "a b", "ünï", "x"};
+  for (int trial = 0; trial < 200; ++trial) {
+    io::SafetensorsWriter w;
+    std::map<std::string, std::pair<std::vector<std::int64_t>, std::vector<double>>> accepted;
+    const int tensors = static_cast<int>(rng.below(5));
+    for (int t = 0; t < tensors; ++t) {
+      const std::string name = names[rng.below(names.size())] + (rng.below(2) ? std::to_string(t) : "");
+      std::vector<std::int64_t> shape(rng.below(4));
+      std::int64_t count = 1;
+      for (auto& d : shape) {
+        d = static_cast<std::int64_t>(rng.below(5)) - (rng.below(8) == 0 ? 3 : 0);  // sometimes negative
+        count *= std::max<std::int64_t>(d, 0);
+      }
+      std::vector<double> values(static_cast<std::size_t>(count));
+      for (auto& v : values) v = rng.normal();
+      try {
+        w.add<double>(name, shape, values.data());
+        accepted[name] = {shape, values};
+      } catch (const std::invalid_argument&) {
+        const bool negative = std::any_of(shape.begin(), shape.end(), [](auto d) { return d < 0; });
+        CHECK((name == "__metadata__" || accepted.count(name) > 0 || negative));
+      }
+    }
+    w.set_metadata("trial", std::to_string(trial));
+    w.save(dir / "p.safetensors");
+    const io::SafetensorsReader r(dir / "p.safetensors");  // never refused
+    CHECK(r.metadata("trial") == std::to_string(trial));
+    for (const auto& [name, sv] : accepted) {
+      CHECK(r.info(name).shape == sv.first);
+      CHECK(r.elements<double>(name) == sv.second);
+    }
+  }
 }

@@ -15,6 +15,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include <unistd.h>
@@ -73,6 +75,36 @@ inline std::vector<hg::Index> showcase(const Eigen::VectorXi& labels, int per_la
     if (std::find(picked.begin(), picked.end(), j) == picked.end()) picked.push_back(j);
   return picked;
 }
+
+/// Adam or RMSprop, chosen at run time: fit is compiled once per model and loss instead of once per
+/// optimizer as well (the example's variant files compile in about half the time).
+class ChosenOptimizer {
+ public:
+  using Scalar = float;
+  static constexpr std::string_view name = "adam_or_rmsprop";
+  ChosenOptimizer(const std::string& which, double lr) {
+    if (which == "rmsprop") {
+      optimizer_.emplace<hg::RMSprop<float>>(hg::RMSpropOptions{.learning_rate = lr});
+    } else {
+      optimizer_.emplace<hg::Adam<float>>(hg::AdamOptions{.learning_rate = lr});
+    }
+  }
+  void step(hg::ParameterBuffer<float>& buffer) {
+    std::visit([&](auto& o) { o.step(buffer); }, optimizer_);
+  }
+  double learning_rate() const {
+    return std::visit([](const auto& o) { return o.learning_rate(); }, optimizer_);
+  }
+  void set_learning_rate(double lr) {
+    std::visit([&](auto& o) { o.set_learning_rate(lr); }, optimizer_);
+  }
+  long long steps() const {
+    return std::visit([](const auto& o) { return o.steps(); }, optimizer_);
+  }
+
+ private:
+  std::variant<hg::Adam<float>, hg::RMSprop<float>> optimizer_;
+};
 
 template <class Model, class Opt, class Loss>
 hg::History train(Model& model, Opt& optimizer, const Options& o, const Recipe& r, const Data& data, const Loss& loss) {
@@ -147,13 +179,8 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
                 static_cast<unsigned long long>(o.seed));
     std::fflush(stdout);
     const auto start = Clock::now();
-    if (o.optimizer == "rmsprop") {
-      hg::RMSprop<float> opt({.learning_rate = o.lr});
-      history = train_with_loss(model, opt, o, r, data);
-    } else {
-      hg::Adam<float> opt({.learning_rate = o.lr});
-      history = train_with_loss(model, opt, o, r, data);
-    }
+    ChosenOptimizer opt(o.optimizer, o.lr);
+    history = train_with_loss(model, opt, o, r, data);
     train_seconds = seconds_since(start);
     const std::map<std::string, std::string> meta{{"dataset", data.name},       {"preset", Preset::name},
                                                   {"variant", o.variant},        {"loss", o.loss},

@@ -9,6 +9,7 @@
 //
 // Data: scripts/get-data.sh puts MNIST in data/mnist and Fashion-MNIST in data/fashion-mnist;
 // --data DIR reads the four IDX files (plain or .gz) from anywhere.
+#include "entry.hpp"
 #include "options.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,8 @@
 #include <exception>
 #include <string>
 #include <vector>
+
+bool mnist::preset_is_hinton(const Options& options) { return options.preset == "hinton"; }
 
 int main(int argc, char** argv) {
   mnist::Options o;
@@ -91,17 +94,8 @@ int main(int argc, char** argv) {
     data.train = std::move(sets.train);
     data.test = std::move(sets.test);
     std::printf("Eigen uses %d thread(s)\n", Eigen::nbThreads());
-    const bool hinton = o.preset == "hinton";
-    if (o.variant == "plain") return hinton ? mnist::run_hinton(o, data) : mnist::run_small(o, data);
-#if defined(HOURGLASS_MNIST_VARIANTS)
-    return hinton ? mnist::run_hinton_variants(o, data) : mnist::run_small_variants(o, data);
-#else
-    std::fprintf(stderr,
-                 "mnist: this build (mnist_plain) has the plain variant only; scripts/run.sh --variant %s builds and "
-                 "runs the full example (target mnist)\n",
-                 o.variant.c_str());
-    return 2;
-#endif
+    if (o.variant == "plain") return o.preset == "hinton" ? mnist::run_hinton(o, data) : mnist::run_small(o, data);
+    return mnist::run_variants(o, data);  // variants.cpp in mnist; no_variants.cpp in mnist_plain
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnist: error: %s\n", e.what());
     return 1;

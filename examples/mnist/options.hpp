@@ -85,6 +85,8 @@ int run_small(const Options& options, const Data& data);
 int run_small_variants(const Options& options, const Data& data);
 int run_hinton(const Options& options, const Data& data);
 int run_hinton_variants(const Options& options, const Data& data);
+/// The variant models of either preset (mnist), or a refusal naming the full program (mnist_plain).
+int run_variants(const Options& options, const Data& data);
 
 /// "2, 10, 30, 32"
 inline std::string join(const auto& items) {

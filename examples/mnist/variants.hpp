@@ -3,7 +3,8 @@
 // construction (training, table, pictures, saving) is generic over the model type, and a policy
 // that corrupts the input (denoising) automatically gets a "noisy" row in reconstructions.png.
 //
-// Compile time: every model type is instantiated with 2 losses x 2 optimizers (about 2.5 s of
+// Compile time: every model type is instantiated with 2 losses (the optimizer is chosen at run
+// time, experiment.hpp: ChosenOptimizer) (about 2.5 s of
 // g++ each). `plain` is compiled for every code size (options.hpp: code_sizes); the other
 // variants (seven model types: three noises, two Jacobian penalties) only for the preset's default code size, which keeps
 // the example's build at about twice the plain-only one.

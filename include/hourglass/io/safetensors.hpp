@@ -87,10 +87,21 @@ struct TensorInfo {
 class SafetensorsWriter {
  public:
   /// Adds a tensor from `count` scalars in row-major order for `shape`.
+  /// Refuses (std::invalid_argument, nothing added) what SafetensorsReader would refuse: the name
+  /// "__metadata__", a name already added, a negative dimension, a size that overflows.
   template <class Scalar>
   void add(const std::string& name, std::vector<std::int64_t> shape, const Scalar* data) {
+    hourglass::detail::require(name != "__metadata__",
+                               "SafetensorsWriter: a tensor cannot be named \"__metadata__\" (the header's metadata entry)");
+    for (const auto& [existing, e] : entries_)
+      hourglass::detail::require(existing != name, "SafetensorsWriter: tensor '", name, "' was added already");
     std::int64_t count = 1;
-    for (const auto d : shape) count *= d;
+    for (const auto d : shape) {
+      hourglass::detail::require(d >= 0, "SafetensorsWriter: tensor '", name, "' has a negative dimension (", d, ")");
+      hourglass::detail::require(d == 0 || count <= std::numeric_limits<std::int64_t>::max() / 16 / d,
+                                 "SafetensorsWriter: tensor '", name, "' has a shape whose size overflows");
+      count *= d;
+    }
     const std::size_t bytes = static_cast<std::size_t>(count) * sizeof(Scalar);
     Entry e{std::string(safetensors_dtype<Scalar>()), std::move(shape), std::vector<unsigned char>(bytes)};
     if (bytes > 0) std::memcpy(e.bytes.data(), data, bytes);
