@@ -207,7 +207,7 @@ TEST_CASE("corruption: statistics, fresh noise every batch, clean target, none a
 
 TEST_CASE("policies describe themselves with their hyperparameters", "[variants][describe]") {
   CHECK(hg::SparseKL<2>{.rho = 0.05, .beta = 3}.describe() == "sparse_kl(rho=0.05,beta=3,layer=2)");
-  CHECK(hg::SparseKL<>{}.describe() == "sparse_kl(rho=0.05,beta=3,layer=code)");
+  CHECK(hg::SparseKL<>{}.describe() == "sparse_kl(rho=0.05,beta=0.01,layer=code)");
   CHECK(hg::SparseL1<>{.lambda = 1e-3}.describe() == "sparse_l1(lambda=0.001,layer=code)");
   CHECK(hg::Contractive{.lambda = 0.1}.describe() == "contractive(lambda=0.1)");
   CHECK(hg::ContractiveLayerwise{.lambda = 0.1}.describe() == "contractive_layerwise(lambda=0.1)");

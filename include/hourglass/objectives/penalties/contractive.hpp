@@ -67,6 +67,7 @@ struct Contractive {
 
   template <std::size_t I, class Model>
   typename Model::Scalar preactivation_gradient(Model& model, Index n) {
+    static_assert(detail::contractive_encoder_is_dense<Model>());
     if constexpr (Model::code_layer_index == 0) {
       return ContractiveLayerwise{lambda}.template preactivation_gradient<I>(model, n);
     } else if constexpr (I > Model::code_layer_index) {

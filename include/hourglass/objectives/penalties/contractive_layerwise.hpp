@@ -19,6 +19,8 @@
 #pragma once
 
 #include "../../core/config.hpp"
+#include "../../core/layer.hpp"
+#include "../../core/static_for.hpp"
 #include "../describe.hpp"
 
 #include <cmath>
@@ -26,6 +28,28 @@
 #include <string_view>
 
 namespace hourglass {
+
+namespace detail {
+/// The contractive penalties compute Jacobians of Dense layers (diag(f'(z)) W): every encoder
+/// layer must be a Dense layer (vector in, vector out, a "weight" matrix). The note names the
+/// first one that is not.
+template <std::size_t Layer, bool IsDense>
+struct ContractiveEncoderLayerIsDense {
+  static_assert(IsDense, "the contractive penalties need an encoder of Dense layers "
+                         "(ContractiveEncoderLayerIsDense<encoder layer, false>)");
+  static constexpr bool value = true;
+};
+template <class Model>
+constexpr bool contractive_encoder_is_dense() {
+  bool ok = true;
+  static_for<Model::encoder_depth>([&](auto i) {
+    using L = typename Model::template layer_type<decltype(i)::value>;
+    constexpr bool dense = requires { L::in; L::out; } && L::input_shape::rank == 1 && !is_tied_layer<L>;
+    ok = ok && ContractiveEncoderLayerIsDense<decltype(i)::value, dense>::value;
+  });
+  return ok;
+}
+}  // namespace detail
 
 struct ContractiveLayerwise {
   static constexpr std::string_view name = "contractive_layerwise";
@@ -45,6 +69,7 @@ struct ContractiveLayerwise {
   template <std::size_t I, class Model>
   typename Model::Scalar preactivation_gradient(Model& model, Index n) {
     using Scalar = typename Model::Scalar;
+    static_assert(detail::contractive_encoder_is_dense<Model>());
     if constexpr (I > Model::code_layer_index) {
       return 0;
     } else {

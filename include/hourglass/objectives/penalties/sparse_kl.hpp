@@ -29,7 +29,7 @@ inline double bernoulli_kl_divergence_derivative(double rho, double q) { return 
 template <std::size_t Layer = code_layer>
 struct SparseKL {
   static constexpr std::string_view name = "sparse_kl";
-  static constexpr std::size_t layer = Layer;
+  static constexpr std::size_t layer_index = Layer;  ///< the layer it acts on (code_layer: the code)
 
   double rho = 0.05;     ///< target mean activation, in (0, 1)
   /// Weight of the penalty (>= 0). Ng's notes use 3 with a loss summed over pixels; under the

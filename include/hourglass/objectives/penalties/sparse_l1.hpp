@@ -19,7 +19,7 @@ namespace hourglass {
 template <std::size_t Layer = code_layer>
 struct SparseL1 {
   static constexpr std::string_view name = "sparse_l1";
-  static constexpr std::size_t layer = Layer;
+  static constexpr std::size_t layer_index = Layer;  ///< the layer it acts on (code_layer: the code)
 
   /// Weight of the penalty (>= 0). The default suits the library's mean-over-elements losses on
   /// MNIST-sized data (per-pixel BCE ~0.07, MSE ~0.005): 1e-4 zeroes most ReLU code units there
