@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Runs two builds of a Google Benchmark program interleaved (A, B, A, B, ...) and prints, per
-benchmark, the median of a counter over the runs and the ratio B / A. For before/after figures of
+benchmark, the median of a counter over the runs, the ratio of the medians B / A, and the median of the
+per-run ratios (run i of B over run i of A: robust to the VM's phases of running ~2x slower,
+which move both of a pair). For before/after figures of
 a change measured side by side in one sitting, e.g.
 
   benchmarks/ab.py /work/before/build/bench/benchmarks/bench_training \\
@@ -32,11 +34,15 @@ def main():
             for name, v in run(binary, args.filter, args.counter).items():
                 results[side].setdefault(name, []).append(v)
         print(f"run {i + 1}/{args.runs} done", flush=True)
-    print(f"\n{'benchmark':40} {'A median':>12} {'B median':>12} {'B/A':>7}   ({args.counter}, {args.runs} runs each, interleaved)")
+    print(f"\n{'benchmark':40} {'A median':>10} {'B median':>10} {'B/A':>6} {'paired':>7}   "
+          f"({args.counter}, {args.runs} runs each, interleaved)")
     for name in results["a"]:
-        a, b = statistics.median(results["a"][name]), statistics.median(results["b"].get(name, [float("nan")]))
-        print(f"{name:40} {a:12.0f} {b:12.0f} {b / a:7.3f}   A: {' '.join(f'{v:.0f}' for v in results['a'][name])}"
-              f" | B: {' '.join(f'{v:.0f}' for v in results['b'].get(name, []))}")
+        ra, rb = results["a"][name], results["b"].get(name, [])
+        a, b = statistics.median(ra), statistics.median(rb) if rb else float("nan")
+        paired = statistics.median(y / x for x, y in zip(ra, rb)) if rb else float("nan")
+        short = name.split("/min_time")[0]
+        print(f"{short:40} {a:10.0f} {b:10.0f} {b / a:6.3f} {paired:7.3f}   A: {' '.join(f'{v:.0f}' for v in ra)}"
+              f" | B: {' '.join(f'{v:.0f}' for v in rb)}")
 
 
 if __name__ == "__main__":
