@@ -117,6 +117,21 @@ TEST_CASE("a checkpoint restores the learning rate a schedule had reached", "[io
   CHECK(resumed.steps() == adam.steps());
 }
 
+// save_model(path, model, optimizer) wrote a checkpoint pairing one model's weights with another
+// model's optimizer state (the binding step() enforces was not checked there).
+TEST_CASE("regression: a checkpoint refuses an optimizer bound to another model", "[io][model_files][optimizers]") {
+  test::TempDir dir;
+  SparseLayersPlain a(1), b(2);
+  hg::Adam<float> adam;
+  train(a, adam, 1);
+  REQUIRE_THROWS_MATCHES(io::save_model(dir / "b.safetensors", b, adam), std::invalid_argument,
+                         test::Says({"save_model: refusing to write", "another model's parameters", "nothing was written"}));
+  CHECK_FALSE(std::filesystem::exists(dir / "b.safetensors"));
+  io::save_model(dir / "a.safetensors", a, adam);  // its own model: fine
+  hg::Adam<float> fresh;
+  io::save_model(dir / "b.safetensors", b, fresh);  // never stepped: bound to nothing
+}
+
 TEST_CASE("SGD with momentum saves and resumes like Adam and RMSprop", "[io][model_files][optimizers]") {
   test::TempDir dir;
   SparseLayersPlain a(1), b(2);

@@ -55,7 +55,55 @@ struct WrongInputGradient : hg::Dense<3, 2, hg::Tanh> {
     if (dx) (*dx)(0, 1) += S(0.05);
   }
 };
+// A layer that forgets apply_below<BelowAct>, and one that never writes its logits.
+struct ForgetsBelow : hg::Dense<3, 2, hg::Tanh> {
+  template <class BelowAct, class S>
+  static void backward(const hg::Blocks<const S>& p, const hg::InputMap<S>& x, const hg::MatrixMap<S>& y,
+                       hg::MatrixMap<S> g, const hg::GradientBlocks<S>& dp, hg::MatrixMap<S>* dx) {
+    hg::Dense<3, 2, hg::Tanh>::backward<hg::Identity>(p, x, y, g, dp, dx);
+  }
+};
+struct ForgetsLogits : hg::Dense<3, 2, hg::Sigmoid> {
+  template <bool KeepLogits, class S>
+  static void forward(const hg::Blocks<const S>& p, const hg::InputMap<S>& x, hg::MatrixMap<S> y, hg::MatrixMap<S> z) {
+    hg::Dense<3, 2, hg::Sigmoid>::forward<false>(p, x, y, z);
+  }
+};
+struct Twice {
+  static constexpr std::array<hg::ParameterBlock, 2> parameter_blocks{{{"weight", {3}}, {"weight", {3}}}};
+};
+struct Gap {
+  static constexpr std::array<hg::ParameterBlock, 1> parameter_blocks{{{"weight", {3, 0, 2}}}};
+};
+struct FlatColumnMajor {
+  static constexpr std::array<hg::ParameterBlock, 1> parameter_blocks{{{"weight", {3}, true}}};
+};
 }  // namespace
+
+TEST_CASE("check_layer_gradient finds a layer that skips apply_below or its logits", "[layers][gradient]") {
+  const auto below = hg::check_layer_gradient<ForgetsBelow>();
+  CHECK(below.input.max_relative_error < 1e-6);  // alone, it looks right
+  CHECK(below.below_activation_error > 1e-2);
+  const auto logits = hg::check_layer_gradient<ForgetsLogits>();
+  CHECK(logits.parameters.max_relative_error < 1e-6);
+  CHECK(logits.logits_error > 1.0);
+  CHECK(logits.max_relative_error() > 1.0);
+  // Every library layer passes both paths.
+  CHECK(hg::check_layer_gradient<hg::Dense<3, 2, hg::Sigmoid>>().below_activation_error < 1e-12);
+  CHECK(hg::check_layer_gradient<hg::Dense<3, 2, hg::Sigmoid>>().logits_error < 1e-12);
+}
+
+TEST_CASE("parameter blocks: the rank is the number of leading non-zero dims; bad declarations are named",
+          "[layers][parameters]") {
+  constexpr hg::ParameterBlock w{"weight", {4, 6}, true};
+  STATIC_REQUIRE(w.rank() == 2);
+  STATIC_REQUIRE(w.size() == 24);
+  STATIC_REQUIRE(std::string_view(hg::parameter_blocks_problem<Twice>()) == "two parameter blocks have the same name");
+  STATIC_REQUIRE(std::string_view(hg::parameter_blocks_problem<Gap>()) ==
+                 "a parameter block's dims go on after a zero (or a negative) entry");
+  STATIC_REQUIRE(std::string_view(hg::parameter_blocks_problem<FlatColumnMajor>()) == "column_major is for 2-d blocks only");
+  STATIC_REQUIRE(hg::parameter_blocks_problem<hg::Dense<4, 6>>() == nullptr);
+}
 
 TEST_CASE("check_layer_gradient finds a wrong parameter or input gradient", "[layers][gradient]") {
   const auto w = hg::check_layer_gradient<WrongDense>();

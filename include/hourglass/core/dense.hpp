@@ -173,7 +173,7 @@ struct Dense {
   static constexpr Index in = In;
   static constexpr Index out = Out;
   static constexpr std::array<ParameterBlock, 2> parameter_blocks{
-      {{"weight", {Out, In}, 2, /*column_major=*/true}, {"bias", {Out}, 1}}};
+      {{"weight", {Out, In}, /*column_major=*/true}, {"bias", {Out}}}};
 
   static std::string describe() {
     return "dense(" + std::to_string(In) + "," + std::to_string(Out) + "," + std::string(Act::name) + ")";

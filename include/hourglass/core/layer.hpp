@@ -10,7 +10,8 @@
 //   using activation   = Act;                 Y = Act(Z), Z the layer's pre-activation (Identity: Y = Z)
 //   static constexpr std::array<ParameterBlock, B> parameter_blocks;   B >= 0 blocks, below
 //   static std::string describe();            "dense(784,256,relu)": recorded in model files, compared on load
-//   static double flops(Index n);             multiply-adds x 2 of forward() on n samples (thread split)
+//   static double flops(Index n);             floating-point operations of forward() on n samples (a
+//                                             multiply-add counts 2); decides how many threads a pass gets
 //   template <class S> static void initialize(const Blocks<S>& p, Random& rng);
 //   template <bool KeepLogits, class S>
 //   static void forward(const Blocks<const S>& p, const InputMap<S>& x, MatrixMap<S> y, MatrixMap<S> z);
@@ -52,15 +53,16 @@
 
 namespace hourglass {
 
-/// At most this many parameter blocks per layer.
+/// At most this many parameter blocks per layer (the Layer concept refuses more).
 inline constexpr std::size_t max_parameter_blocks = 4;
 
 /// One named tensor of a layer's parameters, in PyTorch's naming and shape: Dense's "weight" is
-/// {out, in}, its "bias" {out}; a 2-d convolution's "weight" {out, in, kh, kw}.
+/// {out, in}, its "bias" {out}; a 2-d convolution's "weight" {out, in, kh, kw}. The rank is the
+/// number of leading non-zero entries of `dims` (the rest must be 0; checked for every layer of a
+/// chain and by check_layer_gradient: valid_parameter_blocks).
 struct ParameterBlock {
   std::string_view name;
-  std::array<Index, 4> dims{};  ///< PyTorch's shape; the first `rank` entries are used
-  int rank = 1;
+  std::array<Index, 4> dims{};  ///< PyTorch's shape, then zeros
   /// How the block lies in the buffer. false: in PyTorch's (row-major) order, exactly as a
   /// state_dict holds it. true (2-d only): as the column-major dims[0] x dims[1] matrix, Eigen's
   /// order, which model files transpose on the way out and in.
@@ -68,9 +70,14 @@ struct ParameterBlock {
   /// Not stored with this layer: it is layer `tied_to`'s block of the same name and shape.
   bool borrowed = false;
 
+  constexpr int rank() const {
+    int r = 0;
+    while (r < 4 && dims[static_cast<std::size_t>(r)] > 0) ++r;
+    return r;
+  }
   constexpr Index size() const {
     Index s = 1;
-    for (int i = 0; i < rank; ++i) s *= dims[static_cast<std::size_t>(i)];
+    for (int i = 0; i < rank(); ++i) s *= dims[static_cast<std::size_t>(i)];
     return s;
   }
 };
@@ -125,6 +132,34 @@ concept Layer = requires {
 /// How many parameter blocks layer L has.
 template <class L>
 inline constexpr std::size_t block_count = std::tuple_size_v<std::remove_cvref_t<decltype(L::parameter_blocks)>>;
+
+/// Why layer L's parameter_blocks are unusable, or nullptr: every block has a rank of at least 1
+/// and zeros after it, column_major only in 2-d, and the names differ.
+template <class L>
+constexpr const char* parameter_blocks_problem() {
+  for (std::size_t b = 0; b < block_count<L>; ++b) {
+    const ParameterBlock& p = L::parameter_blocks[b];
+    if (p.name.empty()) return "a parameter block has no name";
+    if (p.rank() == 0) return "a parameter block has no positive dimension (dims must start with its shape)";
+    for (std::size_t d = static_cast<std::size_t>(p.rank()); d < 4; ++d)
+      if (p.dims[d] != 0) return "a parameter block's dims go on after a zero (or a negative) entry";
+    if (p.column_major && p.rank() != 2) return "column_major is for 2-d blocks only";
+    for (std::size_t c = 0; c < b; ++c)
+      if (L::parameter_blocks[c].name == p.name) return "two parameter blocks have the same name";
+  }
+  return nullptr;
+}
+
+namespace detail {
+/// Instantiated for each layer of a chain (and by check_layer_gradient); the note names the layer.
+template <class L, bool Valid = parameter_blocks_problem<L>() == nullptr>
+struct ParameterBlocksAreValid {
+  static_assert(Valid, "parameter_blocks of this layer (ParameterBlocksAreValid<layer, false>): a block's dims are "
+                       "its PyTorch shape followed by zeros, column_major only for 2-d blocks, names distinct, at most "
+                       "4 blocks; call parameter_blocks_problem<Layer>() for which rule");
+  static constexpr bool value = true;
+};
+}  // namespace detail
 
 /// Whether layer L uses another layer's blocks (declares tied_to).
 template <class L>

@@ -45,7 +45,7 @@ struct TiedDenseLayer {
   static constexpr Index out = Out;
   /// "weight" is layer K's {K.out, K.in} = {In, Out} block, read transposed.
   static constexpr std::array<ParameterBlock, 2> parameter_blocks{
-      {{"weight", {In, Out}, 2, /*column_major=*/true, /*borrowed=*/true}, {"bias", {Out}, 1}}};
+      {{"weight", {In, Out}, /*column_major=*/true, /*borrowed=*/true}, {"bias", {Out}}}};
 
   static std::string describe() {
     return "tied_dense(" + std::to_string(TiedTo) + "," + std::to_string(In) + "," + std::to_string(Out) + "," +

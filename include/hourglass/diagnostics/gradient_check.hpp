@@ -17,6 +17,7 @@
 #include "../core/random.hpp"
 
 #include <array>
+#include <limits>
 #include <vector>
 
 #include <algorithm>
@@ -80,22 +81,34 @@ GradientCheck check_model_gradient(Model& model, const L& loss, const Eigen::Mat
   return result;
 }
 
-/// What check_layer_gradient found: the worst component of dL/dX and of dL/d(parameters).
+/// What check_layer_gradient found: the worst component of dL/dX and of dL/d(parameters), and
+/// the two paths of the contract that a model uses but a lone layer does not.
 struct LayerGradientCheck {
   GradientCheck input;       ///< dL/dX (every input entry of every sample)
   GradientCheck parameters;  ///< every parameter block, borrowed ones included, in block order
-  double max_relative_error() const { return std::max(input.max_relative_error, parameters.max_relative_error); }
+  /// backward<Tanh> against backward<Identity> .* (1 - x^2): the layer applies the derivative of
+  /// the activation below to dX (apply_below) — largest absolute difference.
+  double below_activation_error = 0;
+  /// forward<true>: Act(Z) against Y, Z being what the layer wrote as logits (largest absolute
+  /// difference; BCE reads those logits for a sigmoid output layer).
+  double logits_error = 0;
+  double max_relative_error() const {
+    return std::max({input.max_relative_error, parameters.max_relative_error, below_activation_error, logits_error});
+  }
 };
 
 /// Checks one layer type's backward() against its forward() (core/layer.hpp), in double, with
 /// no model around it: draws X (in_size x samples) and the parameters uniformly from [-scale,
 /// scale] (seeded), a fixed upstream gradient R, and differentiates L(X, p) = sum(R .* Y) with
 /// Y = forward(X) — the analytic side runs backward() on dL/dZ = R .* act'(Y) with BelowAct =
-/// Identity, so dX is dL/dX itself. Returns the worst relative errors (check_gradient's measure).
-/// Every layer in hourglass passes with < 1e-6; run it on your own layer types.
+/// Identity, so dX is dL/dX itself. Then the two paths a lone layer does not exercise: backward
+/// with BelowAct = Tanh (dX .* (1 - x^2), apply_below) and forward<true> (the logits Z, Act(Z) = Y).
+/// Returns the worst relative errors. Every layer in hourglass passes with < 1e-6; run it on your
+/// own layer types, then check_model_gradient on a model that uses them.
 template <Layer L>
 LayerGradientCheck check_layer_gradient(Index samples = 3, std::uint64_t seed = 1, double scale = 1.0,
                                         double step = 1e-5) {
+  static_assert(detail::ParameterBlocksAreValid<L>::value);
   detail::require(samples >= 1, "check_layer_gradient: samples must be >= 1, got ", samples);
   constexpr Index in = L::input_shape::size, out = L::output_shape::size;
   constexpr std::size_t count = block_count<L>;
@@ -142,6 +155,30 @@ LayerGradientCheck check_layer_gradient(Index samples = 3, std::uint64_t seed = 
   const Eigen::VectorXd dx_flat = Eigen::Map<const Eigen::VectorXd>(dx.data(), dx.size());
   result.input = check_gradient([&](const Eigen::VectorXd& v) { return objective(p, v); }, x, dx_flat, step);
   if (total > 0) result.parameters = check_gradient([&](const Eigen::VectorXd& v) { return objective(v, x); }, p, dp, step);
+
+  // The same backward with a tanh layer below: dX must come out multiplied by 1 - x^2.
+  Eigen::MatrixXd g2 = Eigen::Map<const Eigen::MatrixXd>(r.data(), out, samples);
+  objective(p, x);
+  g2.array() *= L::activation::derivative(y.array());
+  Eigen::VectorXd dp2 = Eigen::VectorXd::Zero(total);
+  GradientBlocks<double> grads2;
+  for (std::size_t b = 0; b < count; ++b) grads2.data[b] = dp2.data() + offset[b];
+  Eigen::MatrixXd dx_below(in, samples);
+  MatrixMap<double> below_map(dx_below.data(), in, samples);
+  L::template backward<Tanh>(blocks(p), xin, MatrixMap<double>(y.data(), out, samples),
+                             MatrixMap<double>(g2.data(), out, samples), grads2, &below_map);
+  const Eigen::MatrixXd expected = dx.array() * (1.0 - Eigen::Map<const Eigen::MatrixXd>(x.data(), in, samples).array().square());
+  const double below_scale = std::max(expected.cwiseAbs().maxCoeff(), 1e-300);
+  result.below_activation_error = (dx_below - expected).cwiseAbs().maxCoeff() / below_scale;
+
+  // The logits path: forward<true> writes Z, and Act(Z) is Y.
+  Eigen::MatrixXd y2(out, samples), z2 = Eigen::MatrixXd::Constant(out, samples, std::numeric_limits<double>::quiet_NaN());
+  L::template forward<true>(blocks(p), xin, MatrixMap<double>(y2.data(), out, samples),
+                            MatrixMap<double>(z2.data(), out, samples));
+  const Eigen::MatrixXd from_logits = L::activation::apply(z2.array()).matrix();
+  const double logits_scale = std::max(y2.cwiseAbs().maxCoeff(), 1.0);
+  result.logits_error = from_logits.allFinite() ? (from_logits - y2).cwiseAbs().maxCoeff() / logits_scale
+                                                : std::numeric_limits<double>::infinity();
   return result;
 }
 

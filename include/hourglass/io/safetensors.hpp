@@ -396,7 +396,7 @@ void for_each_own_block(F&& f) {
 /// A block's shape as the file holds it (PyTorch's).
 inline std::vector<std::int64_t> file_shape(const ParameterBlock& b) {
   std::vector<std::int64_t> shape;
-  for (int d = 0; d < b.rank; ++d) shape.push_back(static_cast<std::int64_t>(b.dims[static_cast<std::size_t>(d)]));
+  for (int d = 0; d < b.rank(); ++d) shape.push_back(static_cast<std::int64_t>(b.dims[static_cast<std::size_t>(d)]));
   return shape;
 }
 
@@ -566,7 +566,14 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
     }
   });
   if constexpr (!std::is_void_v<Opt>) {
-    if (optimizer) add_optimizer_state<Opt, Scalar>(w, *optimizer, path);
+    if (optimizer) {
+      if (optimizer->is_bound_elsewhere(model.parameters()))
+        throw std::invalid_argument(hourglass::detail::message(
+            "save_model: refusing to write ", path.string(), ": the ", Opt::name,
+            " optimizer holds the state of another model's parameters, not this model's (",
+            model.parameters().size(), " parameters); nothing was written"));
+      add_optimizer_state<Opt, Scalar>(w, *optimizer, path);
+    }
   }
   w.save(path);
 }

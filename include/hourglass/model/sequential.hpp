@@ -87,7 +87,7 @@ constexpr bool borrowed_blocks_same_shape() {
     const std::size_t ob = block_index<O>(L::parameter_blocks[b].name);
     if (ob >= block_count<O>) return false;
     const ParameterBlock &mine = L::parameter_blocks[b], &theirs = O::parameter_blocks[ob];
-    if (mine.rank != theirs.rank || mine.dims != theirs.dims || mine.column_major != theirs.column_major) return false;
+    if (mine.dims != theirs.dims || mine.column_major != theirs.column_major) return false;
   }
   return true;
 }
@@ -148,6 +148,7 @@ class Sequential {
     return ok;
   }();
   static_assert(borrowed_blocks_fit);
+  static_assert((detail::ParameterBlocksAreValid<Layers>::value && ...));
   /// Whether layer I's backward pass applies f' of layer I-1 to the gradient it passes down:
   /// allowed when no hook adds to dL/dA of layer I-1, which must happen before f' is applied.
   /// Hooks that do not say so are taken to add.

@@ -39,6 +39,7 @@ template <class O>
 concept CheckpointableOptimizer = Optimizer<O> && requires(O o, const O& c, ParameterBuffer<typename O::Scalar>& buffer) {
   o.reset();
   o.bind(buffer);
+  { c.is_bound_elsewhere(buffer) } -> std::convertible_to<bool>;
   { O::state_names[0] } -> std::convertible_to<std::string_view>;
   { *c.state()[0] } -> std::convertible_to<const Vector<typename O::Scalar>&>;
   o.restore_state(std::array<Vector<typename O::Scalar>, O::state_names.size()>{}, 0LL);
@@ -51,6 +52,9 @@ template <class Scalar>
 class OptimizerCore {
  public:
   long long steps() const { return steps_; }
+  /// Whether the optimizer holds the state of another buffer than this one (save_model refuses
+  /// to write such a pair into one checkpoint).
+  bool is_bound_elsewhere(const ParameterBuffer<Scalar>& buffer) const { return bound_ != 0 && bound_ != buffer.id(); }
   /// Binds the optimizer to these parameters (the first step() does it; load_model too).
   void bind(const ParameterBuffer<Scalar>& buffer) {
     bound_ = buffer.id();
