@@ -7,6 +7,7 @@
 #include <hourglass/io/idx.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -179,4 +180,14 @@ TEST_CASE("IDX: image and label counts must agree", "[io][idx]") {
   io::write_idx(dir / "lab", {2}, {1, 2});
   CHECK_THROWS_WITH(io::read_idx_labelled<float>(dir / "img", dir / "lab"), Contains("holds 2 labels but") &&
                                                                                 Contains("holds 3 images"));
+}
+
+// The same undefined NaN-to-byte conversion in the IDX writer; nothing may be written.
+TEST_CASE("regression: write_idx_images refuses NaN and Inf before writing", "[io][idx]") {
+  test::TempDir dir;
+  Eigen::MatrixXf images = Eigen::MatrixXf::Constant(4, 2, 0.25f);
+  images(3, 1) = std::numeric_limits<float>::infinity();
+  CHECK_THROWS_WITH(io::write_idx_images(dir / "x.idx", images, 2, 2),
+                    Contains("image 1 holds inf at pixel 3") && Contains("nothing was written"));
+  CHECK_FALSE(std::filesystem::exists(dir / "x.idx"));
 }

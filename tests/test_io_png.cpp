@@ -93,3 +93,16 @@ TEST_CASE("text, line and scatter plots draw inside the image", "[io][png]") {
   }
   CHECK_THROWS_AS(io::scatter_plot(p, Eigen::VectorXi(3), o), std::invalid_argument);
 }
+
+// std::clamp lets NaN through, and a NaN converted to a grey level is undefined behaviour (the
+// sanitizer build reports it): a NaN reconstruction turned into a pixel without a word.
+TEST_CASE("regression: image_grid refuses NaN and Inf, naming the image and the pixel", "[io][png]") {
+  Eigen::MatrixXf images = Eigen::MatrixXf::Constant(6, 3, 0.5f);
+  images(4, 2) = std::nanf("");
+  CHECK_THROWS_WITH(io::image_grid(images, 2, 3, 3), Catch::Matchers::Contains("image 2 (column 2)") &&
+                                                         Catch::Matchers::Contains("pixel 4 (row 1, column 1)"));
+  images(4, 2) = -INFINITY;
+  CHECK_THROWS_WITH(io::image_grid(images, 2, 3, 3), Catch::Matchers::Contains("-inf"));
+  images(4, 2) = 7.0f;  // finite values outside [0, 1] are clamped, as documented
+  CHECK(io::image_grid(images, 2, 3, 3).width() > 0);
+}

@@ -299,10 +299,17 @@ inline void write_idx(const std::filesystem::path& path, const std::vector<std::
   write_atomically(path, [&](std::FILE* f) { write_bytes(f, bytes.data(), bytes.size()); });
 }
 
-/// Writes images (one per column, values in [0, 1], rows*cols pixels each) as an IDX file.
+/// Writes images (one per column, values in [0, 1] (clamped), rows*cols pixels each) as an IDX
+/// file. NaN or Inf: std::invalid_argument naming image and pixel, and nothing is written.
 template <class D>
 void write_idx_images(const std::filesystem::path& path, const Eigen::MatrixBase<D>& images, Index rows, Index cols) {
   if (images.rows() != rows * cols) throw FileError(path, "write_idx_images: images.rows() must be rows * cols");
+  // A NaN survives std::clamp, and converting it to a byte is undefined: refused before writing.
+  if (const auto bad = hourglass::detail::first_non_finite(images))
+    throw std::invalid_argument(hourglass::detail::message(
+        "write_idx_images: refusing to write ", path.string(), ": image ", bad.col, " holds ",
+        static_cast<double>(images(bad.row, bad.col)), " at pixel ", bad.row, "; pixels must be finite (values "
+        "outside [0, 1] are clamped); nothing was written"));
   std::vector<unsigned char> data(static_cast<std::size_t>(images.size()));
   std::size_t k = 0;
   for (Index j = 0; j < images.cols(); ++j)

@@ -175,7 +175,7 @@ inline void write_png(const std::filesystem::path& path, const Image& image) {
 }
 
 /// A grid of grayscale images (each a column of `images`, rows*cols pixels in row-major order,
-/// values in [0, 1], clamped): `columns` per row, each pixel drawn as scale x scale, `gap`
+/// values in [0, 1], clamped; NaN or Inf: std::invalid_argument naming the image and pixel): `columns` per row, each pixel drawn as scale x scale, `gap`
 /// pixels of grey between tiles. Optional `row_labels` are written left of each row.
 template <class D>
 Image image_grid(const Eigen::MatrixBase<D>& images, int rows, int cols, int columns, int scale = 1, int gap = 2,
@@ -185,6 +185,12 @@ Image image_grid(const Eigen::MatrixBase<D>& images, int rows, int cols, int col
                   images.rows());
   hourglass::detail::require(columns > 0 && scale > 0 && gap >= 0 && images.cols() > 0,
                   "image_grid: needs images, columns > 0, scale > 0");
+  // A NaN survives std::clamp, and converting it to a grey level is undefined: refused, named.
+  if (const auto bad = hourglass::detail::first_non_finite(images))
+    throw std::invalid_argument(hourglass::detail::message(
+        "image_grid: image ", bad.col, " (column ", bad.col, ") holds ", static_cast<double>(images(bad.row, bad.col)),
+        " at pixel ", bad.row, " (row ", bad.row / cols, ", column ", bad.row % cols,
+        "); pixels must be finite (values outside [0, 1] are clamped)"));
   const int n = static_cast<int>(images.cols());
   const int grid_rows = (n + columns - 1) / columns;
   int label_width = 0;
