@@ -164,3 +164,35 @@ TEST_CASE("divergence under early stopping's restore_best puts back the best epo
   const auto best = static_cast<std::size_t>(std::min_element(losses.begin(), losses.end()) - losses.begin());
   CHECK(model.parameters().values == parameters[best]);
 }
+
+// Tried as a new user would: BCE on images scaled 0..255 was accepted; the loss went negative and
+// fell without bound while the model learned to output 1.
+TEST_CASE("regression: BCE refuses targets outside [0, 1] in fit and evaluate, naming sample and value",
+          "[bad_input][values][domain]") {
+  using Probabilities = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<4, 2, hg::Tanh>>, hg::Decoder<hg::Dense<2, 4, hg::Sigmoid>>>;
+  Probabilities model(1);
+  Eigen::MatrixXd x = Eigen::MatrixXd::Constant(4, 6, 0.5);
+  x(2, 3) = 255.0;
+  hg::Adam<double> adam;
+  hg::FitOptions o;
+  o.epochs = 1;
+  o.progress = hg::Progress::never;
+  const Eigen::VectorXd before = model.parameters().values;
+  REQUIRE_THROWS_MATCHES(hg::fit(model, adam, x, o, hg::BCE{}), std::invalid_argument,
+                         Says({"fit: training data: bce needs targets in [0, 1]", "sample 3 (column 3) holds 255 at row 2",
+                               "divide by 255", "or use MSE"}));
+  CHECK(model.parameters().values == before);
+  const Eigen::MatrixXd ok = Eigen::MatrixXd::Constant(4, 6, 0.5);
+  Eigen::MatrixXd bad_validation = ok;
+  bad_validation(0, 5) = -2.0;
+  REQUIRE_THROWS_MATCHES(hg::fit(model, adam, ok, bad_validation, o, hg::BCE{}), std::invalid_argument,
+                         Says({"fit: validation data: bce needs targets in [0, 1]", "sample 5", "holds -2"}));
+  REQUIRE_THROWS_MATCHES(model.evaluate(hg::BCE{}, x), std::invalid_argument, Says({"evaluate: bce needs targets"}));
+  CHECK_NOTHROW(hg::fit(model, adam, x, o, hg::MSE{}));  // MSE has no such domain
+  CHECK_FALSE(hg::reconstruction_metrics(model, x).bce_per_element.has_value());
+  CHECK(hg::reconstruction_metrics(model, ok).bce_per_element.has_value());
+  // An output that is not a probability has no BCE at all (a compile-time error for fit and
+  // evaluate: tests/compile_fail/bce_with_identity_output.cpp).
+  using Linear = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<4, 2>>, hg::Decoder<hg::Dense<2, 4>>>;
+  CHECK_FALSE(hg::reconstruction_metrics(Linear(1), ok).bce_per_element.has_value());
+}

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -53,7 +54,7 @@ inline void print_table(const Data& data, const std::string& title, const std::v
     char time[32] = "loaded";
     if (r.seconds) std::snprintf(time, sizeof time, "%.1f s", *r.seconds);
     std::printf("%-16s %12.5f %12.5f %12.3f %12s\n", r.name.c_str(), r.metrics.mse_per_element,
-                r.metrics.bce_per_element, r.metrics.sse_per_sample, time);
+                r.metrics.bce_per_element.value_or(std::nan("")), r.metrics.sse_per_sample, time);
   }
   std::printf("SSE/image: squared error summed over the %lld pixels, averaged over images (Hinton & "
               "Salakhutdinov 2006).\nPCA's BCE uses its reconstructions clipped to [0, 1].\n",

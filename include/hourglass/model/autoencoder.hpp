@@ -118,10 +118,13 @@ class BasicAutoencoder {
     return network_.template forward_range<0, depth>(x);
   }
   /// The mean reconstruction loss over X (no corruption, no penalties), in chunks of 4096
-  /// samples so memory stays bounded; logits are used when the loss prefers them.
+  /// samples so memory stays bounded; logits are used when the loss prefers them. A loss with a
+  /// target range (BCE: [0, 1]) refuses data outside it (std::invalid_argument naming the sample).
   template <Loss L, class D>
   double evaluate(const L& loss, const Eigen::MatrixBase<D>& x) const {
+    static_assert(detail::output_fits_loss<L, typename layer_type<depth - 1>::activation>());
     check_batch(x, input_size, "evaluate");
+    detail::require_targets_in_range<L>(x, "evaluate");
     constexpr Index chunk = 4096;
     constexpr bool from_logits = loss_uses_logits<L>;
     double weighted = 0;
@@ -217,6 +220,7 @@ class BasicAutoencoder {
   /// objective (the loss against the clean batch and the sum of every policy's penalty).
   template <Loss L>
   Objective<Scalar> compute_gradients(const L& loss) {
+    static_assert(detail::output_fits_loss<L, typename layer_type<depth - 1>::activation>());
     detail::require(batch_size_ > 0, "compute_gradients: no batch loaded (call load_batch first)");
     return forward_backward(loss, batch_target(batch_size_));
   }

@@ -9,6 +9,10 @@
 // and, when uses_logits<Sigmoid> (a loss that can work from logits, A = sigmoid(Z)):
 //   loss.value_from_logits(Z, Y) -> Scalar
 //   loss.value_and_logit_gradient(Z, A, Y, G) -> Scalar   writes dL/dZ into G, returns L
+// Optional, for a loss with a domain (BCE: targets and outputs are probabilities):
+//   L::target_range = {lo, hi}            fit's data pass and evaluate refuse targets outside it
+//   L::needs_probability_output = true    a model whose output activation is not in (0, 1) is a
+//                                         compile-time error (OutputFitsLoss<loss, activation>)
 // objectives/losses.hpp has MSE and BCE; their reduction (mean over all elements) is stated there.
 #pragma once
 
@@ -16,6 +20,7 @@
 #include "../core/config.hpp"
 
 #include <concepts>
+#include <stdexcept>
 #include <string_view>
 
 namespace hourglass {
@@ -32,6 +37,47 @@ concept Loss = requires(const L& loss, const MatrixMap<float>& a, const MatrixMa
         { loss.value_from_logits(z, y) } -> std::convertible_to<float>;
         { loss.value_and_logit_gradient(z, z, y, g) } -> std::convertible_to<float>;
       });
+
+/// The closed interval a loss's targets must lie in.
+struct TargetRange {
+  double lo, hi;
+};
+
+namespace detail {
+/// Throws std::invalid_argument naming the first target outside the loss's range (if it has one).
+template <class L, class D>
+void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where) {
+  if constexpr (requires { L::target_range; }) {
+    constexpr TargetRange range = L::target_range;
+    if (((y.array() >= range.lo) && (y.array() <= range.hi)).all()) return;
+    for (Index j = 0; j < y.cols(); ++j)
+      for (Index i = 0; i < y.rows(); ++i) {
+        const double v = static_cast<double>(y(i, j));
+        if (!(v >= range.lo && v <= range.hi))
+          throw std::invalid_argument(message(
+              where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", j,
+              " (column ", j, ") holds ", v, " at row ", i,
+              ". Scale the data into [0, 1] (8-bit pixels: divide by 255) or use MSE"));
+      }
+  }
+}
+
+/// Instantiated with the loss and the output activation, so the note names both.
+template <class L, class OutputActivation, bool Fits>
+struct OutputFitsLoss {
+  static_assert(Fits, "this loss needs an output layer whose activation lies in (0, 1), e.g. Sigmoid "
+                      "(OutputFitsLoss<loss, output activation, false>); use MSE for other outputs");
+  static constexpr bool value = true;
+};
+template <class L, class OutputActivation>
+constexpr bool output_fits_loss() {
+  if constexpr (requires { L::needs_probability_output; }) {
+    return OutputFitsLoss<L, OutputActivation, !L::needs_probability_output || OutputActivation::output_in_unit_interval>::value;
+  } else {
+    return true;
+  }
+}
+}  // namespace detail
 
 /// A training objective split into its parts.
 template <class Scalar>

@@ -15,6 +15,7 @@
 
 #include "../core/activations.hpp"
 #include "../core/config.hpp"
+#include "loss.hpp"
 
 #include <concepts>
 #include <string_view>
@@ -55,6 +56,12 @@ struct MeanSquaredError {
 
 struct BinaryCrossEntropy {
   static constexpr std::string_view name = "bce";
+  /// Targets are probabilities: fit and evaluate refuse others (a negative loss falling without
+  /// bound otherwise, the model learning to output 1).
+  static constexpr TargetRange target_range{0.0, 1.0};
+  /// Outputs are probabilities: a model whose output activation is not in (0, 1) (Identity,
+  /// ReLU, Tanh, Softplus) does not compile with BCE.
+  static constexpr bool needs_probability_output = true;
   /// With a sigmoid output layer, the loss is computed from its logits.
   template <class OutputActivation>
   static constexpr bool uses_logits = std::same_as<OutputActivation, Sigmoid>;

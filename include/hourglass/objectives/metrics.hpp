@@ -8,6 +8,8 @@
 #include "../core/config.hpp"
 #include "losses.hpp"
 
+#include <optional>
+
 namespace hourglass {
 
 /// Per-element mean squared error (PyTorch's MSELoss, reduction='mean').
@@ -26,16 +28,21 @@ double sum_squared_error_per_sample(const Eigen::MatrixBase<A>& reconstruction, 
 
 /// All three reconstruction figures for a model on a data set (no corruption, no penalties).
 struct ReconstructionMetrics {
-  double mse_per_element = 0;  ///< mean over elements of (x̂ - x)^2
-  double bce_per_element = 0;  ///< mean over elements of the binary cross-entropy (clamped)
-  double sse_per_sample = 0;   ///< Hinton's metric
+  double mse_per_element = 0;             ///< mean over elements of (x̂ - x)^2
+  /// Mean over elements of the binary cross-entropy; empty when it has no meaning: the model's
+  /// output is not a probability (its activation is not in (0, 1)) or the data leave [0, 1].
+  std::optional<double> bce_per_element;
+  double sse_per_sample = 0;              ///< Hinton's metric
 };
 
 template <class Model, class D>
 ReconstructionMetrics reconstruction_metrics(const Model& model, const Eigen::MatrixBase<D>& x) {
   ReconstructionMetrics m;
   m.mse_per_element = model.evaluate(MeanSquaredError{}, x);
-  m.bce_per_element = model.evaluate(BinaryCrossEntropy{}, x);
+  using Output = typename Model::template layer_type<Model::depth - 1>::activation;
+  if constexpr (Output::output_in_unit_interval) {
+    if ((x.array() >= 0).all() && (x.array() <= 1).all()) m.bce_per_element = model.evaluate(BinaryCrossEntropy{}, x);
+  }
   m.sse_per_sample = m.mse_per_element * static_cast<double>(x.rows());
   return m;
 }

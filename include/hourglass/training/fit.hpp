@@ -172,10 +172,12 @@ class TrainingRun {
     require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
             " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
     require_finite_samples(x_, "fit: training data");
+    require_targets_in_range<L>(x_, "fit: training data");
     if (validation_) {
       require(validation_->rows() == Model::input_size && validation_->cols() > 0, "fit: expected validation data of ",
               Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
       require_finite_samples(*validation_, "fit: validation data");
+      require_targets_in_range<L>(*validation_, "fit: validation data");
     }
     if (const NonFinite bad = first_non_finite(model_.parameters().values))
       throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
