@@ -1,4 +1,4 @@
-// Inference on many samples runs block by block through all layers (model/network.hpp,
+// Inference on many samples runs block by block through all layers (model/sequential.hpp,
 // forward_range_blocked); it must give what the layer-by-layer pass gives on small batches.
 #include <catch2/catch.hpp>
 
@@ -43,4 +43,21 @@ TEST_CASE("blocked inference on many samples equals the layer-by-layer pass", "[
   SECTION("float, 2 threads") { check_blocked<float>(2, 1e-5); }
   SECTION("double, 2 threads") { check_blocked<double>(2, 1e-12); }
   Eigen::setNbThreads(1);
+}
+
+// The few-sample pass gave layer I the scratch buffer I % 2 but sized only buffer 0 for a range of
+// two layers: a range starting at an odd layer (decode after a one-layer encoder) wrote its first
+// layer's output into an empty buffer.
+TEST_CASE("regression: decode of a range starting at an odd layer, few and many samples", "[inference]") {
+  using M = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<5, 3, hg::Tanh>>,
+                                 hg::Decoder<hg::Dense<3, 4, hg::ReLU>, hg::Dense<4, 5, hg::Sigmoid>>>;
+  const M model(2);
+  for (const hg::Index n : {7, 1500}) {
+    const Eigen::MatrixXd z = test::uniform(3, n, 3, -1.0, 1.0);
+    Eigen::MatrixXd hidden = (model.weights<1>() * z).colwise() + model.bias<1>();
+    hidden = hidden.cwiseMax(0.0);
+    const Eigen::MatrixXd expected =
+        ((model.weights<2>() * hidden).colwise() + model.bias<2>()).array().logistic().matrix();
+    CHECK((model.decode(z) - expected).cwiseAbs().maxCoeff() < 1e-12);
+  }
 }

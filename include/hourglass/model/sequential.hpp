@@ -352,7 +352,7 @@ class Sequential {
         buffers[0].resize(widest_output * n);
         if constexpr (Last - First > 2) buffers[1].resize(widest_output * n);
       }
-      run<First, Last, KeepLogits>(x, n, scratch_or<Last>(out, buffers),
+      run<First, Last, KeepLogits>(x, n, scratch_or<First, Last>(out, buffers),
                                    KeepLogits ? MatrixMap<Scalar>(logits_out->data(), out_rows, n)
                                               : MatrixMap<Scalar>(nullptr, 0, 0));
       return out;
@@ -368,22 +368,22 @@ class Sequential {
         MatrixMap<Scalar> block_out(out.data() + begin * out_rows, out_rows, m);
         const InputMap<Scalar> block_in(x.data() + begin * x.outerStride(), x.rows(), m,
                                         Eigen::OuterStride<>(x.outerStride()));
-        run<First, Last, false>(block_in, m, scratch_or<Last>(block_out, buffers), MatrixMap<Scalar>(nullptr, 0, 0));
+        run<First, Last, false>(block_in, m, scratch_or<First, Last>(block_out, buffers), MatrixMap<Scalar>(nullptr, 0, 0));
       }
     });
     return out;
   }
 
-  /// Where layer I of an inference pass writes: the result for the last layer, else the two
-  /// scratch buffers in turn.
-  template <std::size_t Last, class Out>
+  /// Where layer I of an inference pass over [First, Last) writes: the result for the last
+  /// layer, else the two scratch buffers in turn, the first for layer First.
+  template <std::size_t First, std::size_t Last, class Out>
   static auto scratch_or(Out& out, std::array<Vector<Scalar>, 2>& buffers) {
     return [&out, &buffers](auto i, Index n) -> MatrixMap<Scalar> {
       constexpr std::size_t I = decltype(i)::value;
       if constexpr (I == Last - 1) {
         return MatrixMap<Scalar>(out.data(), out.rows(), n);
       } else {
-        return MatrixMap<Scalar>(buffers[I % 2].data(), layer_type<I>::output_shape::size, n);
+        return MatrixMap<Scalar>(buffers[(I - First) % 2].data(), layer_type<I>::output_shape::size, n);
       }
     };
   }
