@@ -27,4 +27,16 @@ inline Eigen::MatrixXd normal(Eigen::Index rows, Eigen::Index cols, std::uint64_
   return m;
 }
 
+/// A few quiet epochs of fit on seeded uniform data (input_size x samples), batches of 8.
+template <class Model, class Optimizer>
+void train_briefly(Model& model, Optimizer& optimizer, int epochs, Eigen::Index samples, std::uint64_t seed) {
+  using S = typename Model::Scalar;
+  const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> x = uniform(Model::input_size, samples, seed).template cast<S>();
+  hg::FitOptions o;
+  o.epochs = epochs;
+  o.batch_size = 8;
+  o.progress = hg::Progress::never;
+  hg::fit(model, optimizer, x, o);
+}
+
 }  // namespace test

@@ -35,13 +35,7 @@ Eigen::MatrixXd probe() {
 
 template <class Model>
 void train(Model& model, auto& optimizer, int epochs) {
-  using S = typename Model::Scalar;
-  const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> x = test::uniform(6, 24, 5).cast<S>();
-  hg::FitOptions o;
-  o.epochs = epochs;
-  o.batch_size = 8;
-  o.progress = hg::Progress::never;
-  hg::fit(model, optimizer, x, o);
+  test::train_briefly(model, optimizer, epochs, 24, 5);
 }
 
 }  // namespace

@@ -43,12 +43,7 @@ bool bit_equal(const V& a, const V& b) {
 
 template <class S>
 void train_a_little(Model<S>& model, auto& optimizer, int epochs) {
-  const Eigen::Matrix<S, -1, -1> x = test::uniform(6, 40, 9).cast<S>();
-  hg::FitOptions o;
-  o.epochs = epochs;
-  o.batch_size = 8;
-  o.progress = hg::Progress::never;
-  hg::fit(model, optimizer, x, o);
+  test::train_briefly(model, optimizer, epochs, 40, 9);
 }
 
 }  // namespace
