@@ -3,8 +3,9 @@
 // model only pays for a model.
 //
 // The folders are the layers of the library, each using only those above it in this list:
-//   core/         shapes, the layer contract (layer.hpp), activations, the Dense, TiedDense and
-//                 Reshape layers and their kernels, the flat parameter buffer, the random engine, threads
+//   core/         shapes, the layer contract (layer.hpp), activations, the layers (Dense, TiedDense,
+//                 Reshape, Conv2D, ConvTranspose2D, MaxPool2D/AvgPool2D, Upsample2D) and their
+//                 kernels, the flat parameter buffer, the random engine, threads
 //   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder
 //   objectives/   the Loss concept, losses, metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
@@ -15,13 +16,17 @@
 #include "baselines/pca.hpp"
 #include "core/activations.hpp"
 #include "core/config.hpp"
+#include "core/conv2d.hpp"
+#include "core/conv_transpose2d.hpp"
 #include "core/dense.hpp"
 #include "core/parameters.hpp"
+#include "core/pooling.hpp"
 #include "core/random.hpp"
 #include "core/reshape.hpp"
 #include "core/shape.hpp"
 #include "core/layer.hpp"
 #include "core/tied_dense.hpp"
+#include "core/upsample.hpp"
 #include "diagnostics/gradient_check.hpp"
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"

@@ -1,0 +1,174 @@
+// hourglass/core/conv_geometry.hpp — the geometry of a 2-d convolution and its two data
+// movements, im2row and its adjoint row2im; shared by Conv2D and ConvTranspose2D.
+//
+// A convolution (PyTorch's Conv2d, dilation 1, one group) of an image X of C x H x W with
+// kernels K x K, stride S and zero padding P gives an image of Ho x Wo pixels per output channel:
+//     Ho = ⌊(H + 2P − K) / S⌋ + 1,   Wo = ⌊(W + 2P − K) / S⌋ + 1            (PyTorch's Conv2d docs)
+// and output pixel (oy, ox) of channel o is
+//     Y[o, oy, ox] = b[o] + Σ_{c, ky, kx} Wt[o, c, ky, kx] · X[c, oy·S − P + ky, ox·S − P + kx]
+// (X read as 0 outside the image). Written as one product (docs/conv.md, "im2row"):
+//     R = im2row(X)   Ho·Wo x C·K·K,   R[(oy, ox), (c, ky, kx)] = X[c, oy·S − P + ky, ox·S − P + kx]
+//     Y = R · Wᵀ      Ho·Wo x O       with W the O x C·K·K matrix of Wt[o, c, ky, kx] (row-major)
+// A sample's column holds C x H x W channel-major (core/shape.hpp), which read as a matrix is
+// H·W x C column-major: Y *is* the sample's output column, and Wᵀ (column-major C·K·K x O) *is* the
+// [O, C, K, K] buffer exactly as PyTorch stores it. row2im is im2row's adjoint: it adds each entry
+// of an H_o·W_o x C·K·K matrix back onto the pixel it was read from, so
+//     ⟨im2row(X), R⟩ = ⟨X, row2im(R)⟩
+// (tests/test_conv.cpp checks this on random data); dL/dX = row2im(dL/dR).
+//
+// Rows of several samples are stacked in one matrix (sample j's rows start at j·Ho·Wo; `ld` is
+// the whole matrix's row count) so that one product serves a chunk of samples.
+#pragma once
+
+#include "config.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace hourglass {
+
+/// The shape arithmetic of one 2-d convolution: input C x H x W, kernel K x K, stride S, zero
+/// padding P on every side (all in pixels).
+struct ConvGeometry {
+  Index channels, height, width, kernel, stride, padding;
+
+  /// Whether the kernel fits the padded input and every extent is positive.
+  constexpr bool valid() const {
+    return channels > 0 && height > 0 && width > 0 && kernel > 0 && stride > 0 && padding >= 0 &&
+           height + 2 * padding >= kernel && width + 2 * padding >= kernel;
+  }
+  /// ⌊(H + 2P − K)/S⌋ + 1 and the same for W (PyTorch's Conv2d output size).
+  constexpr Index out_height() const { return (height + 2 * padding - kernel) / stride + 1; }
+  constexpr Index out_width() const { return (width + 2 * padding - kernel) / stride + 1; }
+  constexpr Index pixels() const { return height * width; }
+  constexpr Index out_pixels() const { return out_height() * out_width(); }
+  /// Columns of im2row: one per (channel, kernel row, kernel column).
+  constexpr Index patch() const { return channels * kernel * kernel; }
+
+  /// The output positions o in [first, last) whose input position o·S − P + k lies in [0, extent).
+  struct Span {
+    Index first, last;
+  };
+  constexpr Span valid_outputs(Index k, Index extent, Index out_extent) const {
+    const Index lo = padding - k;  // o·S >= lo
+    const Index first = lo <= 0 ? 0 : (lo + stride - 1) / stride;
+    const Index hi = extent - 1 + padding - k;  // o·S <= hi
+    const Index last = hi < 0 ? 0 : std::min(out_extent, hi / stride + 1);
+    return {std::min(first, last), last};
+  }
+};
+
+namespace kernels {
+
+/// Writes im2row(x) for one sample: x is its C·H·W column; rows[(oy·Wo + ox) + col·ld] for each
+/// column col = (c·K + ky)·K + kx of the patch (ld: the row count of the matrix `rows` lies in).
+template <class S>
+void im2row(const ConvGeometry& g, const S* x, S* rows, Index ld) {
+  const Index ow = g.out_width(), oh = g.out_height();
+  Index col = 0;
+  for (Index c = 0; c < g.channels; ++c) {
+    const S* plane = x + c * g.pixels();
+    for (Index ky = 0; ky < g.kernel; ++ky) {
+      const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
+      for (Index kx = 0; kx < g.kernel; ++kx, ++col) {
+        S* out = rows + col * ld;
+        const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
+        std::fill_n(out, ys.first * ow, S(0));
+        for (Index oy = ys.first; oy < ys.last; ++oy) {
+          S* row = out + oy * ow;
+          const S* in = plane + (oy * g.stride - g.padding + ky) * g.width - g.padding + kx;
+          std::fill(row, row + xs.first, S(0));
+          if (g.stride == 1) {
+            std::copy(in + xs.first, in + xs.last, row + xs.first);
+          } else {
+            for (Index ox = xs.first; ox < xs.last; ++ox) row[ox] = in[ox * g.stride];
+          }
+          std::fill(row + xs.last, row + ow, S(0));
+        }
+        std::fill(out + ys.last * ow, out + oh * ow, S(0));
+      }
+    }
+  }
+}
+
+/// The adjoint of im2row: adds every entry of one sample's rows onto the pixel of x (its C·H·W
+/// column) that im2row read it from; entries that im2row filled with padding zeros are dropped.
+template <class S>
+void row2im_add(const ConvGeometry& g, const S* rows, Index ld, S* x) {
+  const Index ow = g.out_width(), oh = g.out_height();
+  Index col = 0;
+  for (Index c = 0; c < g.channels; ++c) {
+    S* plane = x + c * g.pixels();
+    for (Index ky = 0; ky < g.kernel; ++ky) {
+      const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
+      for (Index kx = 0; kx < g.kernel; ++kx, ++col) {
+        const S* in = rows + col * ld;
+        const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
+        for (Index oy = ys.first; oy < ys.last; ++oy) {
+          const S* row = in + oy * ow;
+          S* out = plane + (oy * g.stride - g.padding + ky) * g.width - g.padding + kx;
+          if (g.stride == 1) {
+            for (Index ox = xs.first; ox < xs.last; ++ox) out[ox] += row[ox];
+          } else {
+            for (Index ox = xs.first; ox < xs.last; ++ox) out[ox * g.stride] += row[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Samples per chunk of a stacked product: about `elements` numbers in the largest per-chunk
+/// matrix (rows x columns per sample: `per_sample`), so it stays in the L2 cache; at least 1.
+inline Index samples_per_chunk(Index per_sample, Index elements = Index{1} << 16) {
+  return std::max<Index>(1, elements / std::max<Index>(1, per_sample));
+}
+
+}  // namespace kernels
+
+namespace detail {
+
+/// Scratch matrices for the pieces of one parallel pass, owned by the calling thread and kept
+/// for the next call: piece p uses slot p, whichever thread runs it. They grow to the largest
+/// size asked and never shrink, so after the first step nothing is allocated.
+template <class S>
+struct ConvScratch {
+  Vector<S> a, b, c;  ///< per-chunk matrices (the kernels say which is which)
+  Vector<S> weight_gradient, bias_gradient;  ///< this piece's share of dW and db
+};
+template <class S>
+std::vector<ConvScratch<S>>& conv_scratch(Index pieces) {
+  thread_local std::vector<ConvScratch<S>> slots;
+  if (static_cast<Index>(slots.size()) < pieces) slots.resize(static_cast<std::size_t>(pieces));
+  return slots;
+}
+template <class S>
+S* grown(Vector<S>& v, Index size) {
+  if (v.size() < size) v.resize(size);
+  return v.data();
+}
+
+/// dW and db (assigned, or added where accumulate) from the first `pieces` slots' shares, in
+/// piece order: the same sum for the same thread count.
+template <class S>
+void sum_piece_gradients(const std::vector<ConvScratch<S>>& scratch, int pieces, S* dw, Index weights, S* db,
+                         Index biases, bool accumulate_weight, bool accumulate_bias) {
+  VectorMap<S> dw_total(dw, weights), db_total(db, biases);
+  for (int p = 0; p < pieces; ++p) {
+    const ConvScratch<S>& s = scratch[static_cast<std::size_t>(p)];
+    if (p == 0 && !accumulate_weight) {
+      dw_total = s.weight_gradient.head(weights);
+    } else {
+      dw_total += s.weight_gradient.head(weights);
+    }
+    if (p == 0 && !accumulate_bias) {
+      db_total = s.bias_gradient.head(biases);
+    } else {
+      db_total += s.bias_gradient.head(biases);
+    }
+  }
+}
+
+}  // namespace detail
+
+}  // namespace hourglass
