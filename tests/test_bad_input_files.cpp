@@ -152,14 +152,14 @@ TEST_CASE("a model file holding NaN is refused on load and the model is unchange
   test::TempDir dir;
   Model a(1), b(2);
   io::save_model(dir / "m.safetensors", a);
-  // Put a NaN into the last tensor's data (decoder.1.weight or .bias: the data section's end).
+  // Put a NaN into the last tensor's data (decoder.2.weight or .bias: the data section's end).
   auto bytes = test::read_raw(dir / "m.safetensors");
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(bytes.data() + bytes.size() - sizeof(float), &nan, sizeof(float));
   test::write_raw(dir / "nan.safetensors", bytes);
   const Eigen::VectorXf before = b.parameters().values;
   REQUIRE_THROWS_MATCHES(io::load_model(dir / "nan.safetensors", b), io::FileError,
-                         Says({"nan.safetensors: ", "tensor 'decoder.1.", "holds NaN or Inf at"}));
+                         Says({"nan.safetensors: ", "tensor 'decoder.2.", "holds NaN or Inf at"}));
   CHECK(b.parameters().values == before);
 }
 
@@ -171,12 +171,12 @@ TEST_CASE("save_model refuses NaN or Inf parameters and optimizer state, keeping
   const auto previous = test::read_raw(dir / "m.safetensors");
   bad.weights<1>()(1, 3) = std::numeric_limits<float>::infinity();
   REQUIRE_THROWS_MATCHES(io::save_model(dir / "m.safetensors", bad), std::invalid_argument,
-                         Says({"save_model: refusing to write", "m.safetensors", "tensor 'encoder.1.weight'",
+                         Says({"save_model: refusing to write", "m.safetensors", "tensor 'encoder.2.weight'",
                                "NaN or Inf at [1, 3]", "nothing was written"}));
   bad.weights<1>()(1, 3) = 0;
   bad.bias<3>()[5] = std::numeric_limits<float>::quiet_NaN();
   REQUIRE_THROWS_MATCHES(io::save_model(dir / "m.safetensors", bad), std::invalid_argument,
-                         Says({"tensor 'decoder.1.bias'", "at [5]"}));
+                         Says({"tensor 'decoder.2.bias'", "at [5]"}));
   bad.bias<3>()[5] = 0;
   hg::Adam<float> adam;
   adam.restore_state({Eigen::VectorXf::Zero(bad.parameters().size()),

@@ -61,13 +61,13 @@ TEMPLATE_TEST_CASE("save_model / load_model round-trip bit-exactly", "[io][safet
   const io::SafetensorsReader r(dir / "m.safetensors");
   CHECK(r.metadata("note") == "hello");
   CHECK(r.metadata("scalar") == (std::is_same_v<TestType, float> ? "float32" : "float64"));
-  CHECK(r.metadata("format_version") == "2");
+  CHECK(r.metadata("format_version") == "3");
   CHECK(r.metadata("architecture") ==
         "encoder: dense(6,4,relu) dense(4,2,identity) | decoder: dense(2,4,tanh) dense(4,6,sigmoid)");
   CHECK(r.metadata("policies") == "none");
   // PyTorch's layout: weight [out, in], row-major.
   CHECK(r.info("encoder.0.weight").shape == std::vector<std::int64_t>{4, 6});
-  CHECK(r.info("decoder.1.bias").shape == std::vector<std::int64_t>{6});
+  CHECK(r.info("decoder.2.bias").shape == std::vector<std::int64_t>{6});
   CHECK(r.info("encoder.0.weight").dtype == (std::is_same_v<TestType, float> ? "F32" : "F64"));
   const auto w = r.elements<TestType>("encoder.0.weight");
   CHECK(w[1] == a.template weights<0>()(0, 1));  // row 0, column 1

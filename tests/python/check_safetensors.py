@@ -38,23 +38,27 @@ def main(folder):
     for file, values in expected.items():
         tensors, meta = read_safetensors(folder / file)
         dtype = np.float32 if meta["scalar"] == "float32" else np.float64
-        for name in ("encoder.0.weight", "encoder.0.bias", "decoder.1.weight", "decoder.1.bias"):
+        for name in ("encoder.0.weight", "encoder.0.bias", "decoder.2.weight", "decoder.2.bias"):
             want = np.array(values[name], dtype=np.float64).astype(dtype).reshape(tensors[name].shape)
             if tensors[name].dtype != dtype or not np.array_equal(tensors[name], want):
                 print(f"{file}: {name} differs:\n{tensors[name]}\nexpected\n{want}")
                 failures += 1
-        # Forward pass in numpy from the architecture string (format_version 2), e.g.
+        # Forward pass in numpy from the architecture string, e.g.
         # "encoder: dense(5,3,relu) dense(3,2,identity) | decoder: dense(2,3,tanh) dense(3,5,sigmoid)".
+        # Tensors are numbered as PyTorch's nn.Sequential numbers modules (format_version 3): an
+        # activation other than identity is a module after its layer.
         x = np.array(values["input"], dtype=np.float64)
         h = x
         for part, prefix in zip(meta["architecture"].split(" | "), ("encoder", "decoder")):
-            for i, layer in enumerate(part.split(" ")[1:]):
+            module = 0
+            for layer in part.split(" ")[1:]:
                 kind, args = layer[: layer.index("(")], layer[layer.index("(") + 1 : -1].split(",")
                 if kind != "dense":
                     raise SystemExit(f"{file}: this check reads dense layers only, got {layer}")
-                w = tensors[f"{prefix}.{i}.weight"].astype(np.float64)
-                b = tensors[f"{prefix}.{i}.bias"].astype(np.float64)
+                w = tensors[f"{prefix}.{module}.weight"].astype(np.float64)
+                b = tensors[f"{prefix}.{module}.bias"].astype(np.float64)
                 h = ACTIVATIONS[args[2]](w @ h + b[:, None])
+                module += 1 if args[2] == "identity" else 2
         want = np.array(values["reconstruction"])
         tol = 1e-5 if dtype == np.float32 else 1e-12
         if not np.allclose(h, want, rtol=0, atol=tol):

@@ -29,8 +29,8 @@ nlohmann::json write(const std::filesystem::path& path) {
   };
   add("encoder.0.weight", model.template weights<0>());
   add("encoder.0.bias", model.template bias<0>());
-  add("decoder.1.weight", model.template weights<3>());
-  add("decoder.1.bias", model.template bias<3>());
+  add("decoder.2.weight", model.template weights<3>());
+  add("decoder.2.bias", model.template bias<3>());
   Eigen::Matrix<S, 5, 1> x;
   x << S(0.1), S(0.9), S(0.4), S(0.0), S(1.0);
   add("input", x);

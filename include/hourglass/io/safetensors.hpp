@@ -8,19 +8,23 @@
 // key/values under "__metadata__". Python opens it with the `safetensors` package, or with numpy
 // alone (tests/python/check_safetensors.py shows how).
 //
-// Model tensors: every parameter block a layer stores itself (core/layer.hpp), named
-// <encoder|decoder>.<i>.<block> in PyTorch's shapes and row-major order (nn.Linear's convention,
-// so a state_dict loads as is):
-//   encoder.<i>.weight  [out, in]      encoder.<i>.bias  [out]      (Dense)
-//   decoder.<i>.bias    [out]          (TiedDense: its weight is encoder layer K's, not stored twice)
+// Model tensors: every parameter block a layer stores itself (core/layer.hpp), in PyTorch's
+// shapes and row-major order, named as a PyTorch module with `encoder` and `decoder`
+// nn.Sequential members would name them in its state_dict — <encoder|decoder>.<module>.<block>,
+// where each activation other than Identity is a module of its own after its layer:
+//   Encoder<Conv2D<.., ReLU>, Flatten<..>, Dense<..>>  ->  encoder.0.weight [out, in, kh, kw],
+//   encoder.0.bias, (encoder.1 = ReLU), (encoder.2 = Flatten), encoder.3.weight [out, in], encoder.3.bias
+//   a TiedDense layer stores its bias only (its weight is encoder layer K's, not stored twice)
 // (Eigen stores Dense's W column-major, so such blocks are transposed on the way in and out.)
-// Metadata: format "hourglass", format_version "2", scalar "float32"/"float64", architecture
+// load_state_dict reads such a file written by PyTorch (safetensors.torch.save_file).
+// Metadata: format "hourglass", format_version "3", scalar "float32"/"float64", architecture
 // (every layer's describe(): kind, sizes, activation, the layer a tied one uses; compared on
 // load), policies (each policy's describe(); recorded, not compared: penalties and corruption
 // only shape training, so a sparse or denoising model loads into the plain model with the same
 // layers), optimizer, optimizer_steps and optimizer_learning_rate when its state was saved, plus
 // whatever the caller adds. Loading a file whose layers or scalar type differ from the model's
-// throws io::FileError showing both. Files of format_version 1 (dense models) still load.
+// throws io::FileError showing both. Files of format_version 1 and 2 (which numbered layers,
+// not modules: encoder.<layer>.<block>) still load.
 //
 // Non-finite numbers are refused both ways: save_model throws std::invalid_argument (and writes
 // nothing, so a previous file stays) when a parameter or an optimizer state entry is NaN or Inf —
@@ -30,6 +34,7 @@
 //   hourglass::io::save_model("ckpt.safetensors", model, adam);           // + Adam's state, to resume
 //   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
 //   hourglass::io::load_model("ckpt.safetensors", model, adam);           // state, steps, learning rate
+//   hourglass::io::load_state_dict("torch.safetensors", model);           // a PyTorch state_dict
 #pragma once
 
 #include "../baselines/pca.hpp"
@@ -355,20 +360,37 @@ void for_each_policy(const Model& model, F&& f) {
   }(std::type_identity<typename Model::policy_types>{});
 }
 
+/// Layer I's index in PyTorch's nn.Sequential for its part (encoder or decoder), where an
+/// activation other than Identity is a module of its own after its layer: Dense<784,256,ReLU>,
+/// Dense<256,32> is nn.Sequential(nn.Linear, nn.ReLU, nn.Linear), modules 0, 1, 2 — so the
+/// second layer's tensors are encoder.2.*. (format_version 1 and 2 files counted layers only.)
 template <class Model, std::size_t I>
-std::string layer_tensor_prefix() {
-  if constexpr (I < Model::encoder_depth) {
-    return "encoder." + std::to_string(I);
-  } else {
-    return "decoder." + std::to_string(I - Model::encoder_depth);
-  }
+constexpr std::size_t sequential_module_index() {
+  constexpr std::size_t first = I < Model::encoder_depth ? 0 : Model::encoder_depth;
+  std::size_t index = I - first;
+  hourglass::detail::static_for<I>([&](auto j) {
+    constexpr std::size_t J = decltype(j)::value;
+    if constexpr (J >= first) {
+      if (!std::is_same_v<typename Model::template layer_type<J>::activation, Identity>) ++index;
+    }
+  });
+  return index;
+}
+
+/// "encoder.<i>" or "decoder.<i>": i is the PyTorch module index (format_version 3, what
+/// save_model writes) or the layer index (format_version 1 and 2).
+template <class Model, std::size_t I>
+std::string layer_tensor_prefix(int format_version = 3) {
+  const std::size_t index = format_version >= 3 ? sequential_module_index<Model, I>()
+                                                : I - (I < Model::encoder_depth ? 0 : Model::encoder_depth);
+  return std::string(I < Model::encoder_depth ? "encoder." : "decoder.") + std::to_string(index);
 }
 
 /// "<encoder|decoder>.<i>.<block>" (appended piecewise: g++ 12 warns falsely (-Wrestrict) about
 /// `a + "." + b` on strings).
 template <class Model, std::size_t I>
-std::string tensor_name(std::string_view block) {
-  std::string name = layer_tensor_prefix<Model, I>();
+std::string tensor_name(std::string_view block, int format_version = 3) {
+  std::string name = layer_tensor_prefix<Model, I>(format_version);
   name += '.';
   name.append(block);
   return name;
@@ -547,7 +569,7 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
   SafetensorsWriter w;
   for (const auto& [k, v] : extra) w.set_metadata(k, v);
   w.set_metadata("format", "hourglass");
-  w.set_metadata("format_version", "2");
+  w.set_metadata("format_version", "3");
   w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
   w.set_metadata("architecture", architecture(model));
   w.set_metadata("policies", policy_descriptions(model));
@@ -607,12 +629,12 @@ void check_architecture(const SafetensorsReader& r, const Model& model) {
   using Scalar = typename Model::Scalar;
   const std::string version = r.metadata("format_version");
   const std::string theirs = r.metadata("architecture");
-  if (version == "2") {
+  if (version == "2" || version == "3") {
     const std::string mine = architecture(model);
     if (theirs != mine) r.fail("architecture differs from the model's\n  file:  " + theirs + "\n  model: " + mine);
     return;
   }
-  if (version != "1") r.fail("has format_version '" + version + "'; this hourglass reads versions 1 and 2");
+  if (version != "1") r.fail("has format_version '" + version + "'; this hourglass reads versions 1, 2 and 3");
   const std::string mine = legacy_architecture<Model>();
   if (mine.empty()) r.fail("is a format_version 1 file, which holds dense models only; the model has other layers");
   const std::string file_layers = theirs.substr(0, theirs.find(" | policies"));
@@ -622,8 +644,8 @@ void check_architecture(const SafetensorsReader& r, const Model& model) {
     constexpr std::size_t I = decltype(i)::value;
     using L = typename Model::template layer_type<I>;
     if constexpr (is_tied_layer<L>) {
-      const std::string mine_name = tensor_name<Model, I>("weight");
-      const std::string owner_name = tensor_name<Model, L::tied_to>("weight");
+      const std::string mine_name = tensor_name<Model, I>("weight", 1);
+      const std::string owner_name = tensor_name<Model, L::tied_to>("weight", 1);
       const Matrix<Scalar> tied = r.template matrix<Scalar>(mine_name, L::out, L::in);
       const Matrix<Scalar> owner = r.template matrix<Scalar>(owner_name, L::in, L::out);
       if (tied != owner.transpose())
@@ -633,6 +655,37 @@ void check_architecture(const SafetensorsReader& r, const Model& model) {
                " (the file was saved from an untied model)\n  file:  " + file_layers + " (version 1)\n  model: " +
                architecture(model));
     }
+  });
+}
+
+/// Every block the model stores, read from r by name (numbered as format_version says) with its
+/// shape and dtype checked and NaN/Inf refused — all read before any is assigned, so a failure
+/// leaves the model untouched.
+template <class Model>
+std::vector<Vector<typename Model::Scalar>> read_blocks(const SafetensorsReader& r, const Model&, int format_version) {
+  using Scalar = typename Model::Scalar;
+  std::vector<Vector<Scalar>> blocks;
+  for_each_own_block<Model>([&](auto i, auto b) {
+    constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
+    constexpr ParameterBlock block = Model::template layer_type<I>::parameter_blocks[B];
+    const std::string name = tensor_name<Model, I>(block.name, format_version);
+    Vector<Scalar> v(block.size());
+    if constexpr (block.column_major) {
+      MatrixMap<Scalar>(v.data(), block.dims[0], block.dims[1]) = r.template matrix<Scalar>(name, block.dims[0], block.dims[1]);
+    } else {
+      const std::vector<Scalar> e = r.template tensor<Scalar>(name, file_shape(block));
+      std::copy(e.begin(), e.end(), v.data());
+    }
+    require_finite_loaded(r, name, v);
+    blocks.push_back(std::move(v));
+  });
+  return blocks;
+}
+template <class Model>
+void assign_blocks(Model& model, const std::vector<Vector<typename Model::Scalar>>& blocks) {
+  std::size_t k = 0;
+  for_each_own_block<Model>([&](auto i, auto b) {
+    model.network().template block_values<decltype(i)::value, decltype(b)::value>() = blocks[k++];
   });
 }
 
@@ -646,30 +699,13 @@ void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer)
   if (scalar != scalar_name<Scalar>())
     r.fail("holds " + scalar + " parameters but the model's scalar type is " + std::string(scalar_name<Scalar>()));
   check_architecture(r, model);
-  // Read everything first, so a failure leaves the model untouched.
-  std::vector<Vector<Scalar>> blocks;
-  for_each_own_block<Model>([&](auto i, auto b) {
-    constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
-    constexpr ParameterBlock block = Model::template layer_type<I>::parameter_blocks[B];
-    const std::string name = tensor_name<Model, I>(block.name);
-    Vector<Scalar> v(block.size());
-    if constexpr (block.column_major) {
-      MatrixMap<Scalar>(v.data(), block.dims[0], block.dims[1]) = r.template matrix<Scalar>(name, block.dims[0], block.dims[1]);
-    } else {
-      const std::vector<Scalar> e = r.template tensor<Scalar>(name, file_shape(block));
-      std::copy(e.begin(), e.end(), v.data());
-    }
-    require_finite_loaded(r, name, v);
-    blocks.push_back(std::move(v));
-  });
+  const std::vector<Vector<Scalar>> blocks = read_blocks(r, model, r.metadata("format_version") == "3" ? 3 : 1);
   if constexpr (!std::is_void_v<Opt>) {
     if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters());
   }
-  std::size_t k = 0;
-  for_each_own_block<Model>([&](auto i, auto b) {
-    model.network().template block_values<decltype(i)::value, decltype(b)::value>() = blocks[k++];
-  });
+  assign_blocks(model, blocks);
 }
+
 }  // namespace detail
 
 /// Loads parameters saved by save_model into `model`.
@@ -681,6 +717,33 @@ void load_model(const std::filesystem::path& path, Model& model) {
 template <class Model, CheckpointableOptimizer Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer) {
   detail::load_model<Model, Opt>(path, model, &optimizer);
+}
+
+/// Loads a PyTorch state_dict saved as safetensors (`safetensors.torch.save_file(
+/// model.state_dict(), path)`) into `model`: the tensors are the model's blocks named as in
+/// PyTorch's nn.Sequential (encoder.<module>.<block>, decoder.<module>.<block>: each activation
+/// other than Identity is a module after its layer; see docs/conv.md for a PyTorch module that
+/// matches an hourglass model), in PyTorch's shapes, of the model's dtype (float32 for
+/// Autoencoder). Strict, as PyTorch's load_state_dict: a missing tensor, a wrong shape or dtype,
+/// NaN/Inf, or a tensor the model has no place for throws io::FileError naming it, and the model
+/// is left unchanged. No metadata is needed (and none is checked).
+template <class Model>
+void load_state_dict(const std::filesystem::path& path, Model& model) {
+  const SafetensorsReader r(path);
+  const std::vector<Vector<typename Model::Scalar>> blocks = detail::read_blocks(r, model, 3);
+  std::vector<std::string> expected;
+  detail::for_each_own_block<Model>([&](auto i, auto b) {
+    constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
+    expected.push_back(detail::tensor_name<Model, I>(Model::template layer_type<I>::parameter_blocks[B].name));
+  });
+  for (const auto& [name, info] : r.tensors())
+    if (std::find(expected.begin(), expected.end(), name) == expected.end())
+      r.fail("has a tensor '" + name + "' that the model has no parameter for (its tensors: " + [&] {
+        std::string all;
+        for (const std::string& e : expected) all += (all.empty() ? "" : ", ") + e;
+        return all;
+      }() + ")");
+  detail::assign_blocks(model, blocks);
 }
 
 // ---- PCA ---------------------------------------------------------------------------------
