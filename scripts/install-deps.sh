@@ -6,7 +6,8 @@ set -euo pipefail
 declare -A groups=(
   [build]="cmake g++ make libeigen3-dev catch2 libbenchmark-dev"
   [examples]="libcli11-dev libstb-dev nlohmann-json3-dev zlib1g-dev"
-  [python]="python3-numpy"
+  # python: numpy reads model files (check_safetensors.py); PyTorch writes the conv fixture.
+  [python]="python3-numpy python3-torch"
   # fuzz: clang with its libFuzzer and sanitizer runtimes (libclang_rt.fuzzer), for scripts/fuzz.sh.
   [fuzz]="clang libclang-rt-14-dev"
   # blas: OpenBLAS's development files, for -DHOURGLASS_BLAS=ON and the test_gemm_blas test.
