@@ -3,7 +3,7 @@
 // included), for both architectures.
 #include <benchmark/benchmark.h>
 
-#include "models.hpp"
+#include "steps.hpp"
 
 #include <numeric>
 #include <vector>
@@ -20,26 +20,7 @@ const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& data() {
 
 template <class Model>
 void BM_Step(benchmark::State& state) {
-  const Eigen::Index batch = state.range(0);
-  using Scalar = typename Model::Scalar;
-  Model model(1);
-  hg::Adam<Scalar> adam;
-  std::vector<hg::Index> order(static_cast<std::size_t>(samples));
-  std::iota(order.begin(), order.end(), hg::Index{0});
-  model.rng(hg::RandomStream::shuffling).shuffle(std::span<hg::Index>(order));
-  Eigen::Index first = 0;
-  for (auto _ : state) {
-    if (first + batch > samples) first = 0;
-    model.load_batch(data<Scalar>(), std::span<const hg::Index>(order).subspan(static_cast<std::size_t>(first),
-                                                                      static_cast<std::size_t>(batch)));
-    const auto objective = model.compute_gradients(hg::MSE{});
-    benchmark::DoNotOptimize(objective);
-    adam.step(model.parameters());
-    first += batch;
-  }
-  const double n = static_cast<double>(state.iterations()) * static_cast<double>(batch);
-  state.counters["samples/s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(n * bench::training_flops<Model>() * 1e-9, benchmark::Counter::kIsRate);
+  bench::train_steps<Model>(state, data<typename Model::Scalar>(), state.range(0), hg::MSE{});
 }
 
 template <class Model>

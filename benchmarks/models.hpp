@@ -1,7 +1,7 @@
 // The architectures the benchmarks measure, and the GEMM flop counts their counters report.
 //
-// Flops per sample (multiply-add = 2): forward 2*in*out per layer; backward 4*in*out per layer
-// (dW = G X^T and dX = W^T G), except the first layer, whose input gradient is skipped: 2*in*out.
+// Flops per sample (multiply-add = 2): forward L::flops(1) per layer (Dense: 2*in*out); backward
+// twice that (dW = G X^T and dX = W^T G), except the first layer, whose input gradient is skipped.
 #pragma once
 
 #include <hourglass/hourglass.hpp>
@@ -28,25 +28,41 @@ using Hinton = hg::Autoencoder<
 using SmallF64 = hg::BasicAutoencoder<double, Small::encoder_type, Small::decoder_type>;
 using HintonF64 = hg::BasicAutoencoder<double, Hinton::encoder_type, Hinton::decoder_type>;
 
-/// Sum over layers [First, Last) of in*out.
+/// The conv presets of the MNIST example (examples/mnist/presets.hpp has them too).
+/// `conv`: Conv 1->32 s2, Conv 32->64 s2, Dense 3136->32 | Dense 32->3136, ConvT 64->32 s2, ConvT 32->1 s2.
+using Conv = hg::Autoencoder<
+    hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 32, 3, 2, 1, hg::ReLU>, hg::Conv2D<hg::Shape<32, 14, 14>, 64, 3, 2, 1, hg::ReLU>,
+                hg::Flatten<64, 7, 7>, hg::Dense<3136, 32>>,
+    hg::Decoder<hg::Dense<32, 3136, hg::ReLU>, hg::Reshape<hg::Shape<3136>, hg::Shape<64, 7, 7>>,
+                hg::ConvTranspose2D<hg::Shape<64, 7, 7>, 32, 3, 2, 1, 1, hg::ReLU>,
+                hg::ConvTranspose2D<hg::Shape<32, 14, 14>, 1, 3, 2, 1, 1, hg::Sigmoid>>>;
+/// `conv-keras`: the keras.io convolutional (denoising) autoencoder, 28,353 parameters.
+using ConvKeras = hg::Autoencoder<
+    hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 32, 3, 1, 1, hg::ReLU>, hg::MaxPool2D<hg::Shape<32, 28, 28>, 2>,
+                hg::Conv2D<hg::Shape<32, 14, 14>, 32, 3, 1, 1, hg::ReLU>, hg::MaxPool2D<hg::Shape<32, 14, 14>, 2>>,
+    hg::Decoder<hg::ConvTranspose2D<hg::Shape<32, 7, 7>, 32, 3, 2, 1, 1, hg::ReLU>,
+                hg::ConvTranspose2D<hg::Shape<32, 14, 14>, 32, 3, 2, 1, 1, hg::ReLU>,
+                hg::Conv2D<hg::Shape<32, 28, 28>, 1, 3, 1, 1, hg::Sigmoid>>>;
+
+/// Sum over layers [First, Last) of each layer's forward flops per sample (L::flops(1)).
 template <class Model, std::size_t First = 0, std::size_t Last = Model::depth>
-constexpr double weight_products() {
+constexpr double layer_flops() {
   double sum = 0;
   hg::detail::static_for<Last - First>([&](auto i) {
-    using L = typename Model::template layer_type<First + decltype(i)::value>;
-    sum += static_cast<double>(L::input_shape::size) * static_cast<double>(L::output_shape::size);
+    sum += Model::template layer_type<First + decltype(i)::value>::flops(1);
   });
   return sum;
 }
 
 template <class Model>
-double forward_flops() { return 2 * weight_products<Model>(); }
+double forward_flops() { return layer_flops<Model>(); }
 template <class Model>
-double encode_flops() { return 2 * weight_products<Model, 0, Model::encoder_depth>(); }
+double encode_flops() { return layer_flops<Model, 0, Model::encoder_depth>(); }
+/// Backward: the parameter gradient and the input gradient each cost a forward's products,
+/// except the first layer's input gradient, which is skipped.
 template <class Model>
 double backward_flops() {
-  using First = typename Model::template layer_type<0>;
-  return 4 * weight_products<Model>() - 2 * static_cast<double>(First::input_shape::size) * static_cast<double>(First::output_shape::size);
+  return 2 * layer_flops<Model>() - layer_flops<Model, 0, 1>();
 }
 template <class Model>
 double training_flops() { return forward_flops<Model>() + backward_flops<Model>(); }

@@ -143,6 +143,11 @@ TEST_CASE("check_layer_gradient: Conv2D over strides, paddings, odd sizes and ch
   check_layer<hg::Conv2D<hg::Shape<2, 7, 7>, 4, 2, 2, 0, hg::Identity>>("stride 2, padding 0, kernel 2, odd size", 4);
   check_layer<hg::Conv2D<hg::Shape<3, 4, 4>, 3, 1, 1, 0, hg::Softplus>>("1 x 1 kernel");
   check_layer<hg::Conv2D<hg::Shape<2, 6, 6>, 2, 5, 3, 2, hg::Tanh>>("kernel 5, stride 3, padding 2");
+  // At stride 1 a layer of at most 2 output channels takes the direct kernel, more take im2row.
+  static_assert(hg::kernels::conv_is_direct(hg::ConvGeometry{3, 5, 5, 3, 1, 1}, 1));
+  check_layer<hg::Conv2D<hg::Shape<3, 5, 6>, 1, 3, 1, 1, hg::Sigmoid>>("direct: 3 -> 1 channel, padding 1", 3);
+  check_layer<hg::Conv2D<hg::Shape<2, 6, 5>, 2, 2, 1, 0, hg::Tanh>>("direct: 2 -> 2 channels, kernel 2");
+  check_layer<hg::Conv2D<hg::Shape<2, 5, 5>, 3, 3, 1, 1, hg::Tanh>>("im2row: 2 -> 3 channels, stride 1, padding 1");
 }
 
 TEST_CASE("check_layer_gradient: ConvTranspose2D with output padding, strides and paddings", "[conv][gradient]") {

@@ -11,7 +11,8 @@
 //             dW = Σ_samples Gᵀ R,  db = Σ_samples Σ_pixels G,  dX = row2im(G W)
 // derived in docs/conv.md. Samples are stacked in chunks (about 64k numbers of R per chunk) so a
 // product covers several; threads take disjoint ranges of samples, each summing its own dW and db,
-// added up at the end.
+// added up at the end. A layer with at most 2 output channels at stride 1 (an image decoder's
+// last) is computed directly instead (kernels::conv_direct_forward: shifted axpys, no im2row).
 #pragma once
 
 #include "activations.hpp"
@@ -45,6 +46,18 @@ void conv2d_forward(const ConvGeometry& g, Index out_channels, const S* w, const
   hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
     const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
     auto& s = scratch[static_cast<std::size_t>(piece)];
+    if (conv_is_direct(g, out_channels)) {
+      for (Index j = range.begin; j < range.begin + range.count; ++j) {
+        conv_direct_forward(g, out_channels, w, x.col(j).data(), y.col(j).data());
+        for (Index o = 0; o < out_channels; ++o) {
+          auto logits = y.col(j).segment(o * op, op);
+          logits.array() += b[o];
+          if constexpr (KeepLogits) z.col(j).segment(o * op, op) = logits;
+          logits = Act::apply(logits.array()).matrix();
+        }
+      }
+      return;
+    }
     for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
       const Index m = std::min(chunk, range.begin + range.count - first), rows = m * op;
       S* r = hourglass::detail::grown(s.a, rows * patch);
@@ -83,6 +96,16 @@ void conv2d_backward(const ConvGeometry& g, Index out_channels, const S* w, cons
     VectorMap<S> db_part(hourglass::detail::grown(s.bias_gradient, out_channels), out_channels);
     dw_part.setZero();
     db_part.setZero();
+    if (conv_is_direct(g, out_channels)) {
+      for (Index j = range.begin; j < range.begin + range.count; ++j) {
+        for (Index o = 0; o < out_channels; ++o) db_part[o] += grad.col(j).segment(o * op, op).sum();
+        if (dx) dx->col(j).setZero();
+        conv_direct_backward(g, out_channels, w, x.col(j).data(), grad.col(j).data(), dw_part.data(),
+                             dx ? dx->col(j).data() : nullptr, hourglass::detail::grown(s.a, g.out_width()));
+        if (dx) apply_below<BelowAct>(dx->col(j), x.col(j));
+      }
+      return;
+    }
     for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
       const Index m = std::min(chunk, range.begin + range.count - first), rows = m * op;
       MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);

@@ -118,6 +118,68 @@ void row2im_add(const ConvGeometry& g, const S* rows, Index ld, S* x) {
   }
 }
 
+/// Direct convolution at stride 1, for layers with few output channels (the last layer of an
+/// image decoder: 32 -> 1): im2row would write C·K² numbers per output pixel for each to be used
+/// O times — for O = 1 a matrix-vector product that runs at memory speed (16 GFLOP/s measured
+/// for 32x28x28 -> 1, benchmarks/RESULTS.md) — while here each input row is a shifted axpy onto
+/// an output row, both in L1. z (O·Ho·Wo, one sample) receives the convolution without bias.
+template <class S>
+void conv_direct_forward(const ConvGeometry& g, Index out_channels, const S* w, const S* x, S* z) {
+  const Index ow = g.out_width(), oh = g.out_height(), op = oh * ow, k = g.kernel;
+  std::fill_n(z, out_channels * op, S(0));
+  for (Index o = 0; o < out_channels; ++o)
+    for (Index c = 0; c < g.channels; ++c)
+      for (Index ky = 0; ky < k; ++ky) {
+        const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
+        for (Index kx = 0; kx < k; ++kx) {
+          const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
+          const S wk = w[((o * g.channels + c) * k + ky) * k + kx];
+          for (Index oy = ys.first; oy < ys.last; ++oy) {
+            const S* in = x + c * g.pixels() + (oy - g.padding + ky) * g.width - g.padding + kx;
+            S* out = z + o * op + oy * ow;
+            for (Index ox = xs.first; ox < xs.last; ++ox) out[ox] += wk * in[ox];
+          }
+        }
+      }
+}
+
+/// Its backward pass for one sample, given G (O·Ho·Wo): dW += Σ G·shift(X) (dot products) and,
+/// when dx is not null, dX += Σ W·shift⁻¹(G) (axpys); db is summed by the caller. `row` is
+/// scratch of Wo numbers: the dot products are summed a column at a time into it (a loop the
+/// compiler vectorises; a scalar sum is a chain of dependent adds it may not reorder).
+template <class S>
+void conv_direct_backward(const ConvGeometry& g, Index out_channels, const S* w, const S* x, const S* grad, S* dw,
+                          S* dx, S* row) {
+  const Index ow = g.out_width(), oh = g.out_height(), op = oh * ow, k = g.kernel;
+  for (Index o = 0; o < out_channels; ++o)
+    for (Index c = 0; c < g.channels; ++c)
+      for (Index ky = 0; ky < k; ++ky) {
+        const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
+        for (Index kx = 0; kx < k; ++kx) {
+          const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
+          const Index at = ((o * g.channels + c) * k + ky) * k + kx;
+          const S wk = w[at];
+          std::fill(row + xs.first, row + xs.last, S(0));
+          for (Index oy = ys.first; oy < ys.last; ++oy) {
+            const Index shift = c * g.pixels() + (oy - g.padding + ky) * g.width - g.padding + kx;
+            const S* gy = grad + o * op + oy * ow;
+            const S* in = x + shift;
+            for (Index ox = xs.first; ox < xs.last; ++ox) row[ox] += gy[ox] * in[ox];
+            if (dx) {
+              S* back = dx + shift;
+              for (Index ox = xs.first; ox < xs.last; ++ox) back[ox] += wk * gy[ox];
+            }
+          }
+          S dot = 0;
+          for (Index ox = xs.first; ox < xs.last; ++ox) dot += row[ox];
+          dw[at] += dot;
+        }
+      }
+}
+
+/// Whether Conv2D uses the direct kernels above rather than im2row and a product.
+constexpr bool conv_is_direct(const ConvGeometry& g, Index out_channels) { return g.stride == 1 && out_channels <= 2; }
+
 /// Samples per chunk of a stacked product: about `elements` numbers in the largest per-chunk
 /// matrix (rows x columns per sample: `per_sample`), so it stays in the L2 cache; at least 1.
 inline Index samples_per_chunk(Index per_sample, Index elements = Index{1} << 16) {

@@ -6,8 +6,8 @@
 // count_include_pad), giving Ho = ⌊(H + 2P − K)/S⌋ + 1 — the convolution's formula. PyTorch
 // requires P <= K/2, and so does this.
 //   max:      Y[c, o] = max_{i ∈ window(o)} X[c, i];   dX[c, i] = Σ_{o: argmax(o) = i} G[c, o]
-//             (the first maximum in row-major window order takes a tie; found again in backward
-//             from X, so the layer keeps no state between the passes)
+//             (the first maximum in row-major window order takes a tie, a NaN beats everything;
+//             found again in backward from X, so the layer keeps no state between the passes)
 //   average:  Y[c, o] = (1/K²) Σ_{i ∈ window(o)} X[c, i];   dX[c, i] = Σ_{o: i ∈ window(o)} G[c, o] / K²
 // Inputs that no window covers (the last rows when (H + 2P − K) is not a multiple of S) get a
 // zero gradient: backward walks the windows of the output, not a size formula of its own.
@@ -48,25 +48,45 @@ void for_each_window(const ConvGeometry& g, F&& f) {
     }
 }
 
-/// Y (and Z = Y with KeepLogits) for one sample: x its C·H·W column, y its C·Ho·Wo column.
+/// The largest entry of a window (NaN if any entry is NaN, as in PyTorch) and where it is: the
+/// first maximum in row-major order (the first NaN, if any). Branch-free: on real data which
+/// entry wins is random, and a branch per comparison mispredicted half the time (3 ns/input).
+template <class S>
+struct WindowMax {
+  S value;
+  Index at;
+};
+template <class S>
+WindowMax<S> window_max(const ConvGeometry& g, const S* plane, Index y0, Index y1, Index x0, Index x1) {
+  S best = -std::numeric_limits<S>::infinity();
+  Index at = y0 * g.width + x0, nan_at = -1;
+  for (Index i = y0; i < y1; ++i)
+    for (Index j = x0; j < x1; ++j) {
+      const S v = plane[i * g.width + j];
+      const bool greater = v > best;
+      best = greater ? v : best;
+      at = greater ? i * g.width + j : at;
+      nan_at = (nan_at < 0 && v != v) ? i * g.width + j : nan_at;
+    }
+  if (nan_at >= 0) return {std::numeric_limits<S>::quiet_NaN(), nan_at};
+  return {best, at};
+}
+
+/// Y for one sample: x its C·H·W column, y its C·Ho·Wo column.
 template <PoolMode Mode, class S>
 void pool_forward(const ConvGeometry& g, const S* x, S* y) {
   const Index op = g.out_pixels();
   const S scale = S(1) / S(g.kernel * g.kernel);
   for_each_window(g, [&](Index c, Index o, Index y0, Index y1, Index x0, Index x1) {
     const S* plane = x + c * g.pixels();
-    S acc = Mode == PoolMode::max ? -std::numeric_limits<S>::infinity() : S(0);
-    for (Index i = y0; i < y1; ++i)
-      for (Index j = x0; j < x1; ++j) {
-        if constexpr (Mode == PoolMode::max) {
-          // NaN propagates (as in PyTorch): a NaN input is a maximum nothing beats.
-          const S v = plane[i * g.width + j];
-          if (v > acc || std::isnan(v)) acc = v;
-        } else {
-          acc += plane[i * g.width + j];
-        }
-      }
-    y[c * op + o] = Mode == PoolMode::max ? acc : acc * scale;
+    if constexpr (Mode == PoolMode::max) {
+      y[c * op + o] = window_max(g, plane, y0, y1, x0, x1).value;
+    } else {
+      S sum = 0;
+      for (Index i = y0; i < y1; ++i)
+        for (Index j = x0; j < x1; ++j) sum += plane[i * g.width + j];
+      y[c * op + o] = sum * scale;
+    }
   });
 }
 
@@ -77,24 +97,50 @@ void pool_backward(const ConvGeometry& g, const S* x, const S* grad, S* dx) {
   const S scale = S(1) / S(g.kernel * g.kernel);
   std::fill_n(dx, g.channels * g.pixels(), S(0));
   for_each_window(g, [&](Index c, Index o, Index y0, Index y1, Index x0, Index x1) {
-    const S* plane = x + c * g.pixels();
     S* out = dx + c * g.pixels();
     const S gy = grad[c * op + o];
     if constexpr (Mode == PoolMode::max) {
-      Index best = y0 * g.width + x0;
-      S acc = -std::numeric_limits<S>::infinity();
-      for (Index i = y0; i < y1; ++i)
-        for (Index j = x0; j < x1; ++j)
-          if (const S v = plane[i * g.width + j]; v > acc || std::isnan(v)) {
-            acc = v;
-            best = i * g.width + j;
-          }
-      out[best] += gy;
+      out[window_max(g, x + c * g.pixels(), y0, y1, x0, x1).at] += gy;
     } else {
       for (Index i = y0; i < y1; ++i)
         for (Index j = x0; j < x1; ++j) out[i * g.width + j] += gy * scale;
     }
   });
+}
+
+/// The forward pass when there is no padding (every window lies inside the image), with the
+/// window's size and stride known at compile time: the window loops unroll and a row of outputs
+/// vectorises (max_pool2d 32x28x28, batch 128: 2.4 ms forward by the general loop above).
+template <PoolMode Mode, Index K, Index Stride, class S>
+void pool_forward_unpadded(const ConvGeometry& g, const S* x, S* y) {
+  const Index oh = g.out_height(), ow = g.out_width(), w = g.width;
+  const S scale = S(1) / S(K * K);
+  for (Index c = 0; c < g.channels; ++c) {
+    const S* plane = x + c * g.pixels();
+    for (Index oy = 0; oy < oh; ++oy) {
+      S* out = y + (c * oh + oy) * ow;
+      const S* top = plane + oy * Stride * w;
+      for (Index ox = 0; ox < ow; ++ox) {
+        const S* corner = top + ox * Stride;
+        if constexpr (Mode == PoolMode::max) {
+          S best = corner[0];
+          bool nan = corner[0] != corner[0];
+          for (Index i = 0; i < K; ++i)
+            for (Index j = 0; j < K; ++j) {
+              const S v = corner[i * w + j];
+              best = v > best ? v : best;
+              nan = nan || v != v;
+            }
+          out[ox] = nan ? std::numeric_limits<S>::quiet_NaN() : best;
+        } else {
+          S sum = 0;
+          for (Index i = 0; i < K; ++i)
+            for (Index j = 0; j < K; ++j) sum += corner[i * w + j];
+          out[ox] = sum * scale;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace kernels
@@ -126,7 +172,13 @@ struct Pool2D {
     const Index n = x.cols();
     const int threads = hourglass::detail::threads_for(flops(n), n);
     hourglass::detail::parallel_ranges(n, 1, threads, [&](Index first, Index count) {
-      for (Index j = first; j < first + count; ++j) kernels::pool_forward<Mode>(geometry, x.col(j).data(), y.col(j).data());
+      for (Index j = first; j < first + count; ++j) {
+        if constexpr (Padding == 0) {
+          kernels::pool_forward_unpadded<Mode, Kernel, Stride>(geometry, x.col(j).data(), y.col(j).data());
+        } else {
+          kernels::pool_forward<Mode>(geometry, x.col(j).data(), y.col(j).data());
+        }
+      }
     });
     if constexpr (KeepLogits) z = y;
   }
