@@ -1,9 +1,10 @@
-// The hourglass side of benchmarks/compare/run.sh: trains the `small` and `hinton` autoencoders
+// The hourglass side of benchmarks/compare/run.sh: trains the `small` and `hinton` autoencoders and
+// the conv presets `conv` and `conv-keras` (benchmarks/models.hpp)
 // (MSE, Adam 1e-3, float32, --batch samples per step) for --epochs epochs on MNIST, times the
 // `small` encoder on the 60,000 training images (encode), and fits PCA with k = 32, printing one
 // JSON object per task on standard output (peer.py prints the same for PyTorch and scikit-learn).
 //
-//   hourglass_compare [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]
+//   hourglass_compare [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,encode,pca]
 #include <hourglass/hourglass.hpp>
 
 #include "../mnist_local.hpp"
@@ -112,6 +113,10 @@ int main(int argc, char** argv) {
   const bench::Mnist data = bench::load_mnist_or_exit(dir);
   if (tasks.find("small") != std::string::npos) train<bench::Small>("small", data, epochs, batch);
   if (tasks.find("hinton") != std::string::npos) train<bench::Hinton>("hinton", data, epochs, batch);
+  // "conv" as a whole entry of the list ("conv-keras" contains it as a prefix).
+  const std::string padded = "," + tasks + ",";
+  if (padded.find(",conv,") != std::string::npos) train<bench::Conv>("conv", data, epochs, batch);
+  if (padded.find(",conv-keras,") != std::string::npos) train<bench::ConvKeras>("conv-keras", data, epochs, batch);
   if (tasks.find("encode") != std::string::npos) encode(data);
   if (tasks.find("pca") != std::string::npos) pca(data);
   return 0;

@@ -1,7 +1,7 @@
 """The PyTorch / scikit-learn side of benchmarks/compare/run.sh: the same autoencoders and PCA as
 hourglass_compare, printing one JSON object per task (same fields).
 
-    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]
+    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,encode,pca]
 """
 import argparse
 import json
@@ -37,12 +37,30 @@ def autoencoder(sizes):
     return nn.Sequential(*layers)
 
 
+def conv_autoencoder(name):
+    """The conv presets of hourglass's MNIST example (benchmarks/models.hpp: Conv, ConvKeras), on
+    [N, 784] batches: unflattened to [N, 1, 28, 28] in, flattened out."""
+    from torch import nn
+
+    if name == "conv":
+        body = [nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(), nn.Flatten(),
+                nn.Linear(3136, 32), nn.Linear(32, 3136), nn.ReLU(), nn.Unflatten(1, (64, 7, 7)),
+                nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(32, 1, 3, 2, 1, output_padding=1), nn.Sigmoid()]
+    else:  # conv-keras: keras.io's convolutional denoising autoencoder
+        body = [nn.Conv2d(1, 32, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 32, 3, 1, 1), nn.ReLU(),
+                nn.MaxPool2d(2), nn.ConvTranspose2d(32, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(32, 32, 3, 2, 1, output_padding=1), nn.ReLU(), nn.Conv2d(32, 1, 3, 1, 1),
+                nn.Sigmoid()]
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)), *body, nn.Flatten())
+
+
 def train(name, sizes, x_train, x_test, epochs, batch_size, config):
     import torch
     from torch import nn
 
     torch.manual_seed(1)
-    model = autoencoder(sizes)
+    model = conv_autoencoder(name) if sizes is None else autoencoder(sizes)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.MSELoss()
     xt = torch.from_numpy(x_train)
@@ -117,7 +135,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--tasks", default="small,hinton,encode,pca")
+    ap.add_argument("--tasks", default="small,hinton,conv,conv-keras,encode,pca")
     ap.add_argument("--config", default="")
     a = ap.parse_args()
     x_train = read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte"))
@@ -129,6 +147,9 @@ def main():
         print(json.dumps(train("small", SMALL, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
     if "hinton" in tasks:
         print(json.dumps(train("hinton", HINTON, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
+    for conv in ("conv", "conv-keras"):
+        if conv in tasks:
+            print(json.dumps(train(conv, None, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
     if "encode" in tasks:
         print(json.dumps(encode(SMALL, x_train, a.config)), flush=True)
     if "pca" in tasks:

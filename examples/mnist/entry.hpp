@@ -7,7 +7,9 @@ struct Options;
 struct Data;
 int run_small_variants(const Options& options, const Data& data);
 int run_hinton_variants(const Options& options, const Data& data);
+int run_conv_variants(const Options& options, const Data& data);
 int run_variants(const Options& options, const Data& data);
-/// options.preset == "hinton" (defined in main.cpp, which knows Options).
-bool preset_is_hinton(const Options& options);
+/// options.preset: "small", "hinton", "conv" or "conv-keras" (defined in main.cpp, which knows Options).
+enum class PresetKind { small, hinton, conv };
+PresetKind preset_kind(const Options& options);
 }  // namespace mnist

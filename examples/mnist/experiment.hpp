@@ -202,16 +202,18 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
                                                     plot));
   }
 
-  // The linear baseline with the same code size, fitted on the same training images.
+  // The linear baseline with the same code size (or the preset's baseline_code, for a code
+  // larger than the image), fitted on the same training images.
+  constexpr int components = baseline_components<Preset, code>();
   const auto pca_start = Clock::now();
-  hg::PCA<float> pca(code);
+  hg::PCA<float> pca(components);
   pca.fit(data.train.images);
   const double pca_seconds = seconds_since(pca_start);
   io::save_pca(o.out / "pca.safetensors", pca, {{"dataset", data.name}});
 
   // The table.
   Row ae{"autoencoder", hg::reconstruction_metrics(model, data.test.images), train_seconds};
-  Row lin{"PCA (k=" + std::to_string(code) + ")", {}, pca_seconds};
+  Row lin{"PCA (k=" + std::to_string(components) + ")", {}, pca_seconds};
   lin.metrics.mse_per_element = pca.mean_squared_error(data.test.images);
   lin.metrics.sse_per_sample = lin.metrics.mse_per_element * static_cast<double>(data.test.images.rows());
   {

@@ -3,6 +3,8 @@
 //
 //   mnist                                   # small plain autoencoder on MNIST (about 2 minutes)
 //   mnist --preset hinton --epochs 60       # Hinton & Salakhutdinov's 784-1000-500-250-30
+//   mnist --preset conv                     # convolutions (stride 2) around a dense code of 32
+//   mnist --preset conv-keras --variant denoising   # the keras.io convolutional denoising autoencoder
 //   mnist --dataset fashion --code-size 2   # 2-d codes: latent.png shows them directly
 //   mnist --variant denoising --noise gaussian --noise-level 0.3
 //   mnist --load out/mnist/model.safetensors
@@ -20,7 +22,11 @@
 #include <string>
 #include <vector>
 
-bool mnist::preset_is_hinton(const Options& options) { return options.preset == "hinton"; }
+mnist::PresetKind mnist::preset_kind(const Options& options) {
+  if (options.preset == "hinton") return PresetKind::hinton;
+  if (options.preset == "conv" || options.preset == "conv-keras") return PresetKind::conv;
+  return PresetKind::small;
+}
 
 int main(int argc, char** argv) {
   mnist::Options o;
@@ -48,18 +54,23 @@ int main(int argc, char** argv) {
                  "denoising: fraction of pixels masked (default 0.2) or replaced by 0/1 (salt-and-pepper, default 0.1), "
                  "or the Gaussian sigma (default 0.2)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--preset", o.preset, "architecture: small 784-256-64-code, hinton 784-1000-500-250-code (mirrored)")
-      ->check(CLI::IsMember({"small", "hinton"}))
+  app.add_option("--preset", o.preset,
+                 "architecture: small 784-256-64-code, hinton 784-1000-500-250-code (mirrored), conv (Conv 1->32->64 "
+                 "stride 2, Dense 3136->code, mirrored with ConvTranspose), conv-keras (keras.io's conv denoising "
+                 "autoencoder: Conv 32 + MaxPool twice, ConvTranspose 32 stride 2 twice, Conv 1; fixed 32x7x7 code)")
+      ->check(CLI::IsMember({"small", "hinton", "conv", "conv-keras"}))
       ->capture_default_str();
   app.add_option("--code-size", o.code_size,
                  "code size, one of " + mnist::join(mnist::code_sizes) +
-                     " (default and the only size for variants other than plain: small 32, hinton 30)")
+                     " (default and the only size for variants other than plain: small 32, hinton 30, conv 32)")
       ->check(CLI::IsMember(std::vector<int>(mnist::code_sizes.begin(), mnist::code_sizes.end())));
   app.add_option("--loss", o.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop"}))->capture_default_str();
-  app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 60)")->check(CLI::PositiveNumber);
+  app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 60, conv 10, conv-keras 50)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--batch", o.batch, "batch size (default 128)")->check(CLI::PositiveNumber);
-  app.add_option("--lr", o.lr, "initial learning rate, cosine-annealed to 1% (default: small 2e-3, hinton 1e-3)")
+  app.add_option("--lr", o.lr,
+                 "initial learning rate, cosine-annealed to 1% (default: small 2e-3, hinton 1e-3, conv 2e-3, conv-keras 1e-3)")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", o.seed, "random seed (initialisation and shuffling)")->capture_default_str();
   app.add_option("--threads", o.threads, "threads for Eigen's matrix products (0: OMP_NUM_THREADS or all cores)")
@@ -72,7 +83,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (o.code_size == 0) o.code_size = o.preset == "hinton" ? 30 : 32;
+    if (o.code_size == 0 && o.preset != "conv-keras") o.code_size = o.preset == "hinton" ? 30 : 32;
     if (o.threads > 0) Eigen::setNbThreads(o.threads);
 
     mnist::Data data;
@@ -94,7 +105,14 @@ int main(int argc, char** argv) {
     data.train = std::move(sets.train);
     data.test = std::move(sets.test);
     std::printf("Eigen uses %d thread(s)\n", Eigen::nbThreads());
-    if (o.variant == "plain") return o.preset == "hinton" ? mnist::run_hinton(o, data) : mnist::run_small(o, data);
+    if (o.variant == "plain") {
+      switch (mnist::preset_kind(o)) {
+        case mnist::PresetKind::hinton: return mnist::run_hinton(o, data);
+        case mnist::PresetKind::conv: return mnist::run_conv(o, data);
+        case mnist::PresetKind::small: break;
+      }
+      return mnist::run_small(o, data);
+    }
     return mnist::run_variants(o, data);  // variants.cpp in mnist; no_variants.cpp in mnist_plain
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnist: error: %s\n", e.what());

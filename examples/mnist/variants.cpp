@@ -2,5 +2,10 @@
 #include "entry.hpp"
 
 int mnist::run_variants(const Options& o, const Data& data) {
-  return preset_is_hinton(o) ? run_hinton_variants(o, data) : run_small_variants(o, data);
+  switch (preset_kind(o)) {
+    case PresetKind::hinton: return run_hinton_variants(o, data);
+    case PresetKind::conv: return run_conv_variants(o, data);
+    case PresetKind::small: break;
+  }
+  return run_small_variants(o, data);
 }

@@ -16,6 +16,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace mnist {
 
@@ -47,13 +48,24 @@ int run_regularised(const Options& o, const Data& data) {
   using P = Preset<Code, hg::Identity>;
   using D = VariantDefaults;
   if (o.variant == "sparse-l1") return run_model<P>(o, data, hg::SparseL1<>{.lambda = or_default(o.lambda, D::sparse_l1_lambda)});
-  if (o.variant == "sparse-kl")  // KL(rho || rho_hat) needs code activations in (0, 1): a sigmoid code layer
-    return run_model<Preset<Code, hg::Sigmoid>>(
-        o, data, hg::SparseKL<>{.rho = or_default(o.rho, D::kl_rho), .beta = or_default(o.beta, D::kl_beta)});
+  if (o.variant == "sparse-kl") {  // KL(rho || rho_hat) needs code activations in (0, 1): a sigmoid code layer
+    if constexpr (std::is_same_v<typename Preset<Code, hg::Sigmoid>::encoder, typename P::encoder>) {
+      throw std::invalid_argument(std::string("--variant sparse-kl needs a sigmoid code layer; the ") + P::name +
+                                  " preset's code is a max-pooling layer's output");
+    } else {
+      return run_model<Preset<Code, hg::Sigmoid>>(
+          o, data, hg::SparseKL<>{.rho = or_default(o.rho, D::kl_rho), .beta = or_default(o.beta, D::kl_beta)});
+    }
+  }
   if (o.variant == "contractive") {
-    const double lambda = or_default(o.lambda, D::contractive_lambda);
-    if (o.jacobian == "layerwise") return run_model<P>(o, data, hg::ContractiveLayerwise{.lambda = lambda});
-    return run_model<P>(o, data, hg::Contractive{.lambda = lambda});
+    if constexpr (P::dense_encoder) {
+      const double lambda = or_default(o.lambda, D::contractive_lambda);
+      if (o.jacobian == "layerwise") return run_model<P>(o, data, hg::ContractiveLayerwise{.lambda = lambda});
+      return run_model<P>(o, data, hg::Contractive{.lambda = lambda});
+    } else {
+      throw std::invalid_argument(std::string("--variant contractive needs an encoder of Dense layers (the contractive "
+                                              "penalties' closed forms); the ") + P::name + " preset has convolutions");
+    }
   }
   if (o.variant == "denoising") {
     if (o.noise == "gaussian") return run_model<P>(o, data, hg::GaussianNoise{.sigma = or_default(o.noise_level, D::gaussian_sigma)});
@@ -88,6 +100,16 @@ int run_plain_sizes(const Options& o, const Data& data, std::index_sequence<I...
 template <template <int, class> class Preset>
 int run_plain(const Options& o, const Data& data) {
   return run_plain_sizes<Preset>(o, data, std::make_index_sequence<code_sizes.size()>{});
+}
+
+/// A preset whose code size is fixed by its layers (conv-keras): plain, or a variant.
+template <template <int, class> class Preset>
+int run_fixed_code(const Options& o, const Data& data) {
+  if (o.code_size != 0)
+    throw std::invalid_argument(std::string("the ") + Preset<0, hg::Identity>::name +
+                                " preset's code size is fixed by its layers; drop --code-size");
+  if (o.variant == "plain") return run_model<Preset<0, hg::Identity>>(o, data);
+  return run_regularised<Preset, 0>(o, data);
 }
 
 }  // namespace mnist

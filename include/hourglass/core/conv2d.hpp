@@ -12,7 +12,8 @@
 // derived in docs/conv.md. Samples are stacked in chunks (about 64k numbers of R per chunk) so a
 // product covers several; threads take disjoint ranges of samples, each summing its own dW and db,
 // added up at the end. A layer with at most 2 output channels at stride 1 (an image decoder's
-// last) is computed directly instead (kernels::conv_direct_forward: shifted axpys, no im2row).
+// last) is computed directly instead (kernels::conv_direct_forward: one long axpy per weight over
+// zero-padded planes, no im2row).
 #pragma once
 
 #include "activations.hpp"
@@ -47,8 +48,11 @@ void conv2d_forward(const ConvGeometry& g, Index out_channels, const S* w, const
     const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
     auto& s = scratch[static_cast<std::size_t>(piece)];
     if (conv_is_direct(g, out_channels)) {
+      const DirectPlanes d = direct_planes(g);
+      S* padded = hourglass::detail::grown(s.a, g.channels * d.hp * d.wp);
+      S* wide = hourglass::detail::grown(s.b, out_channels * g.out_height() * d.wp);
       for (Index j = range.begin; j < range.begin + range.count; ++j) {
-        conv_direct_forward(g, out_channels, w, x.col(j).data(), y.col(j).data());
+        conv_direct_forward(g, out_channels, w, x.col(j).data(), y.col(j).data(), padded, wide);
         for (Index o = 0; o < out_channels; ++o) {
           auto logits = y.col(j).segment(o * op, op);
           logits.array() += b[o];
@@ -97,11 +101,14 @@ void conv2d_backward(const ConvGeometry& g, Index out_channels, const S* w, cons
     dw_part.setZero();
     db_part.setZero();
     if (conv_is_direct(g, out_channels)) {
+      const DirectPlanes d = direct_planes(g);
+      S* padded = hourglass::detail::grown(s.a, g.channels * d.hp * d.wp);
+      S* wide = hourglass::detail::grown(s.b, out_channels * g.out_height() * d.wp);
+      S* padded_dx = hourglass::detail::grown(s.c, g.channels * d.hp * d.wp);
       for (Index j = range.begin; j < range.begin + range.count; ++j) {
         for (Index o = 0; o < out_channels; ++o) db_part[o] += grad.col(j).segment(o * op, op).sum();
-        if (dx) dx->col(j).setZero();
         conv_direct_backward(g, out_channels, w, x.col(j).data(), grad.col(j).data(), dw_part.data(),
-                             dx ? dx->col(j).data() : nullptr, hourglass::detail::grown(s.a, g.out_width()));
+                             dx ? dx->col(j).data() : nullptr, padded, wide, padded_dx);
         if (dx) apply_below<BelowAct>(dx->col(j), x.col(j));
       }
       return;

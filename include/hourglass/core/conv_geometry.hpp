@@ -121,60 +121,76 @@ void row2im_add(const ConvGeometry& g, const S* rows, Index ld, S* x) {
 /// Direct convolution at stride 1, for layers with few output channels (the last layer of an
 /// image decoder: 32 -> 1): im2row would write C·K² numbers per output pixel for each to be used
 /// O times — for O = 1 a matrix-vector product that runs at memory speed (16 GFLOP/s measured
-/// for 32x28x28 -> 1, benchmarks/RESULTS.md) — while here each input row is a shifted axpy onto
-/// an output row, both in L1. z (O·Ho·Wo, one sample) receives the convolution without bias.
-template <class S>
-void conv_direct_forward(const ConvGeometry& g, Index out_channels, const S* w, const S* x, S* z) {
-  const Index ow = g.out_width(), oh = g.out_height(), op = oh * ow, k = g.kernel;
-  std::fill_n(z, out_channels * op, S(0));
-  for (Index o = 0; o < out_channels; ++o)
-    for (Index c = 0; c < g.channels; ++c)
-      for (Index ky = 0; ky < k; ++ky) {
-        const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
-        for (Index kx = 0; kx < k; ++kx) {
-          const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
-          const S wk = w[((o * g.channels + c) * k + ky) * k + kx];
-          for (Index oy = ys.first; oy < ys.last; ++oy) {
-            const S* in = x + c * g.pixels() + (oy - g.padding + ky) * g.width - g.padding + kx;
-            S* out = z + o * op + oy * ow;
-            for (Index ox = xs.first; ox < xs.last; ++ox) out[ox] += wk * in[ox];
-          }
-        }
-      }
+/// for 32x28x28 -> 1, benchmarks/RESULTS.md). Here the input is copied once into zero-padded
+/// planes of (H + 2P) x (W + 2P), and the output is kept "wide", with rows of W + 2P numbers of
+/// which the first Wo are the output (the rest is never read): then each term Wt[o, c, i, j] ·
+/// shift_{i,j}(X_c) is ONE long axpy over the whole plane (about Ho·(W + 2P) numbers, in L1),
+/// not Ho short ones. Scratch: `padded` C·(H+2P)·(W+2P), `wide` O·Ho·(W+2P) numbers.
+struct DirectPlanes {
+  Index hp, wp, length;  ///< padded height and width; the axpy length (Ho − 1)·wp + Wo
+};
+constexpr DirectPlanes direct_planes(const ConvGeometry& g) {
+  const Index hp = g.height + 2 * g.padding, wp = g.width + 2 * g.padding;
+  return {hp, wp, (g.out_height() - 1) * wp + g.out_width()};
 }
 
-/// Its backward pass for one sample, given G (O·Ho·Wo): dW += Σ G·shift(X) (dot products) and,
-/// when dx is not null, dX += Σ W·shift⁻¹(G) (axpys); db is summed by the caller. `row` is
-/// scratch of Wo numbers: the dot products are summed a column at a time into it (a loop the
-/// compiler vectorises; a scalar sum is a chain of dependent adds it may not reorder).
+/// Copies one sample's C·H·W column into zero-padded planes.
+template <class S>
+void pad_planes(const ConvGeometry& g, const S* x, S* padded) {
+  const DirectPlanes d = direct_planes(g);
+  std::fill_n(padded, g.channels * d.hp * d.wp, S(0));
+  for (Index c = 0; c < g.channels; ++c)
+    for (Index i = 0; i < g.height; ++i)
+      std::copy_n(x + c * g.pixels() + i * g.width, g.width, padded + (c * d.hp + i + g.padding) * d.wp + g.padding);
+}
+
+/// z (O·Ho·Wo, one sample) = the convolution without bias; x the sample's column.
+template <class S>
+void conv_direct_forward(const ConvGeometry& g, Index out_channels, const S* w, const S* x, S* z, S* padded, S* wide) {
+  const DirectPlanes d = direct_planes(g);
+  const Index oh = g.out_height(), ow = g.out_width(), k = g.kernel;
+  pad_planes(g, x, padded);
+  std::fill_n(wide, out_channels * oh * d.wp, S(0));
+  for (Index o = 0; o < out_channels; ++o) {
+    VectorMap<S> out(wide + o * oh * d.wp, d.length);
+    for (Index c = 0; c < g.channels; ++c)
+      for (Index i = 0; i < k; ++i)
+        for (Index j = 0; j < k; ++j)
+          out.noalias() += w[((o * g.channels + c) * k + i) * k + j] *
+                           ConstVectorMap<S>(padded + (c * d.hp + i) * d.wp + j, d.length);
+  }
+  for (Index o = 0; o < out_channels; ++o)
+    for (Index y = 0; y < oh; ++y) std::copy_n(wide + (o * oh + y) * d.wp, ow, z + (o * oh + y) * ow);
+}
+
+/// Its backward pass for one sample, given G (O·Ho·Wo): dW += ⟨G_o, shift_{i,j}(X_c)⟩ for each
+/// weight and, when dx is not null, dX = Σ Wt · shift⁻¹(G) (assigned); db is summed by the
+/// caller. G is laid out wide with zeros in the columns past Wo, so the long dot products and
+/// axpys take nothing from them. Scratch: `padded` and `wide` as forward, `padded_dx` like `padded`.
 template <class S>
 void conv_direct_backward(const ConvGeometry& g, Index out_channels, const S* w, const S* x, const S* grad, S* dw,
-                          S* dx, S* row) {
-  const Index ow = g.out_width(), oh = g.out_height(), op = oh * ow, k = g.kernel;
+                          S* dx, S* padded, S* wide, S* padded_dx) {
+  const DirectPlanes d = direct_planes(g);
+  const Index oh = g.out_height(), ow = g.out_width(), k = g.kernel;
+  pad_planes(g, x, padded);
+  std::fill_n(wide, out_channels * oh * d.wp, S(0));
   for (Index o = 0; o < out_channels; ++o)
+    for (Index y = 0; y < oh; ++y) std::copy_n(grad + (o * oh + y) * ow, ow, wide + (o * oh + y) * d.wp);
+  if (dx) std::fill_n(padded_dx, g.channels * d.hp * d.wp, S(0));
+  for (Index o = 0; o < out_channels; ++o) {
+    const ConstVectorMap<S> gw(wide + o * oh * d.wp, d.length);
     for (Index c = 0; c < g.channels; ++c)
-      for (Index ky = 0; ky < k; ++ky) {
-        const ConvGeometry::Span ys = g.valid_outputs(ky, g.height, oh);
-        for (Index kx = 0; kx < k; ++kx) {
-          const ConvGeometry::Span xs = g.valid_outputs(kx, g.width, ow);
-          const Index at = ((o * g.channels + c) * k + ky) * k + kx;
-          const S wk = w[at];
-          std::fill(row + xs.first, row + xs.last, S(0));
-          for (Index oy = ys.first; oy < ys.last; ++oy) {
-            const Index shift = c * g.pixels() + (oy - g.padding + ky) * g.width - g.padding + kx;
-            const S* gy = grad + o * op + oy * ow;
-            const S* in = x + shift;
-            for (Index ox = xs.first; ox < xs.last; ++ox) row[ox] += gy[ox] * in[ox];
-            if (dx) {
-              S* back = dx + shift;
-              for (Index ox = xs.first; ox < xs.last; ++ox) back[ox] += wk * gy[ox];
-            }
-          }
-          S dot = 0;
-          for (Index ox = xs.first; ox < xs.last; ++ox) dot += row[ox];
-          dw[at] += dot;
+      for (Index i = 0; i < k; ++i)
+        for (Index j = 0; j < k; ++j) {
+          const Index at = ((o * g.channels + c) * k + i) * k + j, shift = (c * d.hp + i) * d.wp + j;
+          dw[at] += gw.dot(ConstVectorMap<S>(padded + shift, d.length));
+          if (dx) VectorMap<S>(padded_dx + shift, d.length).noalias() += w[at] * gw;
         }
-      }
+  }
+  if (dx)
+    for (Index c = 0; c < g.channels; ++c)
+      for (Index y = 0; y < g.height; ++y)
+        std::copy_n(padded_dx + (c * d.hp + y + g.padding) * d.wp + g.padding, g.width, dx + c * g.pixels() + y * g.width);
 }
 
 /// Whether Conv2D uses the direct kernels above rather than im2row and a product.
