@@ -62,6 +62,18 @@ TEST_CASE("a conv autoencoder with penalties and a corrupted input: gradients ma
   }
 }
 
+TEST_CASE("the keras.io conv autoencoder has its published 28,353 parameters", "[conv]") {
+  using Keras = hg::Autoencoder<
+      hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 32, 3, 1, 1, hg::ReLU>, hg::MaxPool2D<hg::Shape<32, 28, 28>, 2>,
+                  hg::Conv2D<hg::Shape<32, 14, 14>, 32, 3, 1, 1, hg::ReLU>, hg::MaxPool2D<hg::Shape<32, 14, 14>, 2>>,
+      hg::Decoder<hg::ConvTranspose2D<hg::Shape<32, 7, 7>, 32, 3, 2, 1, 1, hg::ReLU>,
+                  hg::ConvTranspose2D<hg::Shape<32, 14, 14>, 32, 3, 2, 1, 1, hg::ReLU>,
+                  hg::Conv2D<hg::Shape<32, 28, 28>, 1, 3, 1, 1, hg::Sigmoid>>>;
+  STATIC_REQUIRE(Keras::network_type::learnable_parameter_count == 28353);
+  // The buffer is longer: each block starts on an aligned offset.
+  STATIC_REQUIRE(Keras::network_type::parameter_count >= 28353);
+}
+
 TEST_CASE("weight decay decays a conv layer's weight block", "[conv]") {
   Model<hg::WeightDecay> model(9, {.lambda = 1.0});
   const Eigen::MatrixXd x = test::uniform(64, 2, 23);

@@ -185,12 +185,12 @@ if h and t:
     p("|---|---:|---:|---:|---:|---|")
     p(f"| hourglass | {hs:.4f} | {len(h)} | {60000/hs:,.0f} | **{ts/hs:.2f}** | |")
     p(f"| PyTorch {t[0]['torch']} | {ts:.4f} | {len(t)} | {60000/ts:,.0f} | 1.00 | {c} |")
-p("\nPCA, k = 32, fit on the 60,000 training images (median over processes of the median of 3 fits), "
-  "scored on the 10,000 test images:\n")
-p("| tool | fit s | n | tool/hourglass time | test MSE/pixel | test SSE/image | variance kept | rel. diff. of test error vs hourglass | peer environment |")
-p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 h = runs("hourglass", "pca32")
 if h:
+    p("\nPCA, k = 32, fit on the 60,000 training images (median over processes of the median of 3 fits), "
+      "scored on the 10,000 test images:\n")
+    p("| tool | fit s | n | tool/hourglass time | test MSE/pixel | test SSE/image | variance kept | rel. diff. of test error vs hourglass | peer environment |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     hs = med([r["median_fit_s"] for r in h])
     p(f"| hourglass | {hs:.3f} | {len(h)} | 1.00 | {h[0]['test_mse']:.6f} | {h[0]['test_sse']:.4f} | {h[0]['variance_kept']:.5f} | 0 | |")
     for solver in ("full", "randomized"):

@@ -160,7 +160,8 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
               static_cast<long long>(data.train.size()), static_cast<long long>(data.test.size()),
               static_cast<long long>(data.train.rows), static_cast<long long>(data.train.cols));
   std::printf("model: %s (%lld parameters)\nvariant: %s, %s\n", arch.c_str(),
-              static_cast<long long>(model.parameters().size()), o.variant.c_str(), io::policy_descriptions(model).c_str());
+              static_cast<long long>(Model::network_type::learnable_parameter_count),
+              o.variant.c_str(), io::policy_descriptions(model).c_str());
 
   std::optional<double> train_seconds;
   std::optional<hg::History> history;

@@ -105,7 +105,11 @@ class Sequential {
   static constexpr Index input_size = Chain::in;
   static constexpr Index output_size = Chain::out;
   static constexpr ParameterLayout<depth> layout = make_parameter_layout<Layers...>();
+  /// The length of the parameter buffer: every block, each starting on an aligned offset.
   static constexpr Index parameter_count = layout.total;
+  /// The number of parameters: every block a layer stores itself (a borrowed block once), without
+  /// the buffer's alignment padding (parameter_count) — PyTorch's sum(p.numel() for p in parameters()).
+  static constexpr Index learnable_parameter_count = (own_parameter_count<Layers>() + ... + 0);
   /// The number of weights (blocks named "weight"; not biases, not padding); a tied layer's count once.
   static constexpr Index weight_parameter_count = [] {
     Index n = 0;
