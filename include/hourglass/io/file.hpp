@@ -3,7 +3,8 @@
 //
 // Atomic write: the bytes go to a temporary file in the destination's folder, which is flushed,
 // fsync'ed and then renamed over the destination (rename is atomic within a file system), so a
-// crash mid-save leaves either the old file or the new one, never a torn one. POSIX only.
+// crash mid-save leaves either the old file or the new one, never a torn one; the temporary files
+// of writers that were killed are removed by the next write of the same file. POSIX only.
 #pragma once
 
 #include "../core/config.hpp"
@@ -22,7 +23,9 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 namespace hourglass::io {
@@ -60,14 +63,58 @@ inline std::vector<unsigned char> read_all(const std::filesystem::path& path,
 
 }  // namespace detail
 
-/// Writes a file atomically: `write(FILE*)` fills a temporary file next to `path`, which is then
-/// flushed, fsync'ed and renamed to `path`. On any failure the temporary file is removed, the
-/// previous file at `path` (if any) is untouched, and FileError is thrown.
+namespace detail {
+
+/// ".<file name>.tmp.": the start of the name of every temporary file written for `path`.
+inline std::string temporary_prefix(const std::filesystem::path& path) {
+  // Built by append: GCC 12 at -O3 reports a false -Wrestrict for "." + std::string here.
+  std::string prefix(1, '.');
+  prefix.append(path.filename().string()).append(".tmp.");
+  return prefix;
+}
+
+/// Removes the temporary files for `path` left by writers that no longer run: a process killed
+/// mid-save (SIGKILL, power loss) cannot remove its own. A temporary file's name carries its
+/// writer's process id (.<name>.tmp.<pid>.XXXXXX); the file is stale when no process has that id
+/// on this machine. (A writer on another machine sharing the folder would look dead: hourglass
+/// assumes one machine writes a given file.)
+inline void remove_stale_temporaries(const std::filesystem::path& folder, const std::filesystem::path& path) {
+  const std::string prefix = temporary_prefix(path);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::size_t dot = name.find('.', prefix.size());
+    if (dot == std::string::npos || dot == prefix.size()) continue;
+    long pid = 0;
+    bool digits = true;
+    for (std::size_t i = prefix.size(); i < dot; ++i) {
+      if (name[i] < '0' || name[i] > '9' || pid > 1'000'000'000) {
+        digits = false;
+        break;
+      }
+      pid = pid * 10 + (name[i] - '0');
+    }
+    if (!digits || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Writes a file atomically: `write(FILE*)` fills a temporary file next to `path`
+/// (.<name>.tmp.<pid>.XXXXXX), which is then flushed, fsync'ed and renamed to `path`. On any
+/// failure the temporary file is removed, the previous file at `path` (if any) is untouched, and
+/// FileError is thrown. Temporary files for `path` left by killed writers are removed first
+/// (detail::remove_stale_temporaries), so they do not pile up.
 inline void write_atomically(const std::filesystem::path& path, const std::function<void(std::FILE*)>& write) {
   const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  // Built by append: GCC 12 at -O3 reports a false -Wrestrict for "." + std::string here.
-  std::string name(1, '.');
-  name.append(path.filename().string()).append(".tmp.XXXXXX");
+  detail::remove_stale_temporaries(folder, path);
+  std::string name = detail::temporary_prefix(path);
+  name.append(std::to_string(static_cast<long>(::getpid()))).append(".XXXXXX");
   std::string temp = (folder / name).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw FileError(path, std::string("cannot create a temporary file in its folder: ") + std::strerror(errno));
