@@ -28,7 +28,7 @@ using Hinton = hg::Autoencoder<
 using SmallF64 = hg::BasicAutoencoder<double, Small::encoder_type, Small::decoder_type>;
 using HintonF64 = hg::BasicAutoencoder<double, Hinton::encoder_type, Hinton::decoder_type>;
 
-/// The conv presets of the MNIST example (examples/mnist/presets.hpp has them too).
+/// The conv presets of the MNIST example (examples/mnist/options.hpp has them too).
 /// `conv`: Conv 1->32 s2, Conv 32->64 s2, Dense 3136->32 | Dense 32->3136, ConvT 64->32 s2, ConvT 32->1 s2.
 using Conv = hg::Autoencoder<
     hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 32, 3, 2, 1, hg::ReLU>, hg::Conv2D<hg::Shape<32, 14, 14>, 64, 3, 2, 1, hg::ReLU>,

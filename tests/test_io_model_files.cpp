@@ -1,4 +1,4 @@
-// Model files that describe every layer (format_version 2): tied and untied decoders are told
+// Model files that describe every layer (format_version 2 and 3): tied and untied decoders are told
 // apart, files of the previous release (format_version 1, tests/fixtures/) still load, and a
 // checkpoint restores everything it claims (state, steps, learning rate) for every optimizer.
 #include <catch2/catch.hpp>
@@ -140,4 +140,45 @@ TEST_CASE("SGD with momentum saves and resumes like Adam and RMSprop", "[io][mod
   train(a, sgd, 1);
   train(b, resumed, 1);
   CHECK(a.parameters().values == b.parameters().values);
+}
+
+// io::load_state_dict: a PyTorch state_dict by name, strict like PyTorch's load_state_dict.
+TEST_CASE("load_state_dict reads tensors by PyTorch's module numbering and refuses missing or unexpected ones",
+          "[io][model_files]") {
+  test::TempDir dir;
+  SparseLayersPlain source(1);
+  io::save_model(dir / "m.safetensors", source);
+  const io::SafetensorsReader saved(dir / "m.safetensors");
+  // A state_dict as PyTorch writes it: the same tensors, no metadata, optionally one more or one less.
+  auto write_state_dict = [&](const std::filesystem::path& path, const std::string& skip, bool extra) {
+    io::SafetensorsWriter w;
+    for (const auto& [name, info] : saved.tensors()) {
+      if (name == skip) continue;
+      const std::vector<float> e = saved.elements<float>(name);
+      w.add<float>(name, info.shape, e.data());
+    }
+    if (extra) {
+      const float one = 1;
+      w.add<float>("decoder.9.weight", {1}, &one);
+    }
+    w.save(path);
+  };
+  // Dense(6,4,relu) Dense(4,2) | Dense(2,4,relu) Dense(4,6,sigmoid): nn.Sequential modules 0, 2.
+  CHECK(saved.has("encoder.2.weight"));
+  CHECK(saved.has("decoder.2.bias"));
+  write_state_dict(dir / "sd.safetensors", "", false);
+  SparseLayersPlain loaded(2);
+  io::load_state_dict(dir / "sd.safetensors", loaded);
+  CHECK(loaded.parameters().values == source.parameters().values);
+
+  SparseLayersPlain untouched(3);
+  const Eigen::VectorXf before = untouched.parameters().values;
+  write_state_dict(dir / "missing.safetensors", "decoder.2.bias", false);
+  REQUIRE_THROWS_MATCHES(io::load_state_dict(dir / "missing.safetensors", untouched), io::FileError,
+                         test::Says({"missing.safetensors: ", "has no tensor 'decoder.2.bias'"}));
+  write_state_dict(dir / "extra.safetensors", "", true);
+  REQUIRE_THROWS_MATCHES(io::load_state_dict(dir / "extra.safetensors", untouched), io::FileError,
+                         test::Says({"extra.safetensors: ", "has a tensor 'decoder.9.weight' that the model has no parameter for",
+                               "encoder.0.weight"}));
+  CHECK(untouched.parameters().values == before);
 }

@@ -42,40 +42,32 @@ void conv2d_forward(const ConvGeometry& g, Index out_channels, const S* w, const
   const Index n = x.cols(), op = g.out_pixels(), patch = g.patch();
   const Index chunk = samples_per_chunk(op * patch);
   const ConstMatrixMap<S> weight(w, patch, out_channels);  // Wᵀ
-  const int threads = hourglass::detail::threads_for(2.0 * double(op * patch * out_channels) * double(n), n);
-  auto& scratch = hourglass::detail::conv_scratch<S>(threads);
-  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
-    const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
-    auto& s = scratch[static_cast<std::size_t>(piece)];
+  // Z_o += b_o, then Y_o = f(Z_o), for output channel o of sample j, from `logits` (any storage).
+  auto finish = [&](Index j, Index o, auto&& logits) {
+    logits.array() += b[o];
+    if constexpr (KeepLogits) z.col(j).segment(o * op, op) = logits;
+    y.col(j).segment(o * op, op) = Act::apply(logits.array()).matrix();
+  };
+  hourglass::detail::conv_pieces<S>(n, 2.0 * double(op * patch * out_channels) * double(n),
+                                    [&](Index begin, Index count, auto& s) {
     if (conv_is_direct(g, out_channels)) {
       const DirectPlanes d = direct_planes(g);
       S* padded = hourglass::detail::grown(s.a, g.channels * d.hp * d.wp);
       S* wide = hourglass::detail::grown(s.b, out_channels * g.out_height() * d.wp);
-      for (Index j = range.begin; j < range.begin + range.count; ++j) {
+      for (Index j = begin; j < begin + count; ++j) {
         conv_direct_forward(g, out_channels, w, x.col(j).data(), y.col(j).data(), padded, wide);
-        for (Index o = 0; o < out_channels; ++o) {
-          auto logits = y.col(j).segment(o * op, op);
-          logits.array() += b[o];
-          if constexpr (KeepLogits) z.col(j).segment(o * op, op) = logits;
-          logits = Act::apply(logits.array()).matrix();
-        }
+        for (Index o = 0; o < out_channels; ++o) finish(j, o, y.col(j).segment(o * op, op));
       }
       return;
     }
-    for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
-      const Index m = std::min(chunk, range.begin + range.count - first), rows = m * op;
-      S* r = hourglass::detail::grown(s.a, rows * patch);
-      for (Index j = 0; j < m; ++j) im2row(g, x.col(first + j).data(), r + j * op, rows);
+    for (Index first = begin; first < begin + count; first += chunk) {
+      const Index m = std::min(chunk, begin + count - first), rows = m * op;
+      MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);
+      for (Index j = 0; j < m; ++j) im2row(g, x.col(first + j).data(), r.data() + j * op, rows);
       MatrixMap<S> t(hourglass::detail::grown(s.b, rows * out_channels), rows, out_channels);
-      product(t, MatrixMap<S>(r, rows, patch), weight);
-      for (Index j = 0; j < m; ++j) {
-        for (Index o = 0; o < out_channels; ++o) {
-          auto logits = t.col(o).segment(j * op, op);
-          logits.array() += b[o];
-          y.col(first + j).segment(o * op, op) = Act::apply(logits.array()).matrix();
-          if constexpr (KeepLogits) z.col(first + j).segment(o * op, op) = logits;
-        }
-      }
+      product(t, r, weight);  // R Wᵀ
+      for (Index j = 0; j < m; ++j)
+        for (Index o = 0; o < out_channels; ++o) finish(first + j, o, t.col(o).segment(j * op, op));
     }
   });
 }
@@ -90,53 +82,45 @@ void conv2d_backward(const ConvGeometry& g, Index out_channels, const S* w, cons
   const Index chunk = samples_per_chunk(op * patch);
   const ConstMatrixMap<S> weight(w, patch, out_channels);  // Wᵀ
   const double flops = (dx ? 4.0 : 2.0) * double(op * patch * out_channels) * double(n);
-  // One share of dW per piece, summed below: as many pieces as threads (at most the pool's cap).
-  const int threads = std::min<int>(hourglass::detail::threads_for(flops, n), hourglass::detail::ThreadPool::max_pieces);
-  auto& scratch = hourglass::detail::conv_scratch<S>(threads);
-  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
-    const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
-    auto& s = scratch[static_cast<std::size_t>(piece)];
-    MatrixMap<S> dw_part(hourglass::detail::grown(s.weight_gradient, patch * out_channels), patch, out_channels);
-    VectorMap<S> db_part(hourglass::detail::grown(s.bias_gradient, out_channels), out_channels);
-    dw_part.setZero();
-    db_part.setZero();
-    if (conv_is_direct(g, out_channels)) {
-      const DirectPlanes d = direct_planes(g);
-      S* padded = hourglass::detail::grown(s.a, g.channels * d.hp * d.wp);
-      S* wide = hourglass::detail::grown(s.b, out_channels * g.out_height() * d.wp);
-      S* padded_dx = hourglass::detail::grown(s.c, g.channels * d.hp * d.wp);
-      for (Index j = range.begin; j < range.begin + range.count; ++j) {
-        for (Index o = 0; o < out_channels; ++o) db_part[o] += grad.col(j).segment(o * op, op).sum();
-        conv_direct_backward(g, out_channels, w, x.col(j).data(), grad.col(j).data(), dw_part.data(),
-                             dx ? dx->col(j).data() : nullptr, padded, wide, padded_dx);
-        if (dx) apply_below<BelowAct>(dx->col(j), x.col(j));
-      }
-      return;
-    }
-    for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
-      const Index m = std::min(chunk, range.begin + range.count - first), rows = m * op;
-      MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);
-      MatrixMap<S> gs(hourglass::detail::grown(s.b, rows * out_channels), rows, out_channels);
-      for (Index j = 0; j < m; ++j) {
-        im2row(g, x.col(first + j).data(), r.data() + j * op, rows);
-        for (Index o = 0; o < out_channels; ++o) gs.col(o).segment(j * op, op) = grad.col(first + j).segment(o * op, op);
-      }
-      product_transposed_lhs(dw_part, r, gs, /*accumulate=*/true);  // Wᵀ-shaped: Rᵀ G
-      db_part += gs.colwise().sum().transpose();
-      if (dx) {
-        MatrixMap<S> dr(hourglass::detail::grown(s.c, rows * patch), rows, patch);
-        product_transposed_rhs(dr, gs, weight);  // G W
-        for (Index j = 0; j < m; ++j) {
-          auto column = dx->col(first + j);
-          column.setZero();
-          row2im_add(g, dr.data() + j * op, rows, column.data());
-          apply_below<BelowAct>(column, x.col(first + j));
+  hourglass::detail::conv_pieces_with_gradient_shares<S>(
+      n, flops, dw, patch * out_channels, db, out_channels, accumulate_weight, accumulate_bias,
+      [&](Index begin, Index count, auto& s, S* dw_share, VectorMap<S>& db_share) {
+        if (conv_is_direct(g, out_channels)) {
+          const DirectPlanes d = direct_planes(g);
+          S* padded = hourglass::detail::grown(s.a, g.channels * d.hp * d.wp);
+          S* wide = hourglass::detail::grown(s.b, out_channels * g.out_height() * d.wp);
+          S* padded_dx = hourglass::detail::grown(s.c, g.channels * d.hp * d.wp);
+          for (Index j = begin; j < begin + count; ++j) {
+            for (Index o = 0; o < out_channels; ++o) db_share[o] += grad.col(j).segment(o * op, op).sum();
+            conv_direct_backward(g, out_channels, w, x.col(j).data(), grad.col(j).data(), dw_share,
+                                 dx ? dx->col(j).data() : nullptr, padded, wide, padded_dx);
+            if (dx) apply_below<BelowAct>(dx->col(j), x.col(j));
+          }
+          return;
         }
-      }
-    }
-  });
-  hourglass::detail::sum_piece_gradients(scratch, threads, dw, patch * out_channels, db, out_channels, accumulate_weight,
-                                         accumulate_bias);
+        MatrixMap<S> dw_part(dw_share, patch, out_channels);
+        for (Index first = begin; first < begin + count; first += chunk) {
+          const Index m = std::min(chunk, begin + count - first), rows = m * op;
+          MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);
+          MatrixMap<S> gs(hourglass::detail::grown(s.b, rows * out_channels), rows, out_channels);
+          for (Index j = 0; j < m; ++j) {
+            im2row(g, x.col(first + j).data(), r.data() + j * op, rows);
+            hourglass::detail::stack_planes(grad.col(first + j), j, op, gs);
+          }
+          product_transposed_lhs(dw_part, r, gs, /*accumulate=*/true);  // Wᵀ-shaped: Rᵀ G
+          db_share += gs.colwise().sum().transpose();
+          if (dx) {
+            MatrixMap<S> dr(hourglass::detail::grown(s.c, rows * patch), rows, patch);
+            product_transposed_rhs(dr, gs, weight);  // G W
+            for (Index j = 0; j < m; ++j) {
+              auto column = dx->col(first + j);
+              column.setZero();
+              row2im_add(g, dr.data() + j * op, rows, column.data());
+              apply_below<BelowAct>(column, x.col(first + j));
+            }
+          }
+        }
+      });
 }
 
 }  // namespace kernels

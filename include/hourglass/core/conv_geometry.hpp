@@ -21,6 +21,8 @@
 #pragma once
 
 #include "config.hpp"
+#include "parallel.hpp"
+#include "thread_pool.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -226,11 +228,34 @@ S* grown(Vector<S>& v, Index size) {
   return v.data();
 }
 
-/// dW and db (assigned, or added where accumulate) from the first `pieces` slots' shares, in
-/// piece order: the same sum for the same thread count.
-template <class S>
-void sum_piece_gradients(const std::vector<ConvScratch<S>>& scratch, int pieces, S* dw, Index weights, S* db,
-                         Index biases, bool accumulate_weight, bool accumulate_bias) {
+/// Runs body(first, count, slot) on disjoint ranges [first, first + count) of n samples, one
+/// piece per thread worth giving `flops` (at most the pool's cap), piece p with scratch slot p.
+/// Returns the number of pieces.
+template <class S, class Body>
+int conv_pieces(Index n, double flops, Body&& body) {
+  const int pieces = std::min<int>(threads_for(flops, n), ThreadPool::max_pieces);
+  auto& scratch = conv_scratch<S>(pieces);
+  parallel_pieces(pieces, pieces, [&](Index piece, Index count) {
+    const Range range = piece_range(n, 1, piece, count);
+    body(range.begin, range.count, scratch[static_cast<std::size_t>(piece)]);
+  });
+  return pieces;
+}
+
+/// A backward pass in pieces (conv_pieces) that each sum their own dW and db: body(first, count,
+/// slot, dw_share, db_share) adds its samples' gradients to the zeroed shares (`weights` and
+/// `biases` numbers); then dw and db receive the shares' sum in piece order (the same sum for the
+/// same thread count), assigned, or added where accumulate (a block shared with a tied layer).
+template <class S, class Body>
+void conv_pieces_with_gradient_shares(Index n, double flops, S* dw, Index weights, S* db, Index biases,
+                                      bool accumulate_weight, bool accumulate_bias, Body&& body) {
+  const int pieces = conv_pieces<S>(n, flops, [&](Index first, Index count, ConvScratch<S>& s) {
+    VectorMap<S> dw_share(grown(s.weight_gradient, weights), weights), db_share(grown(s.bias_gradient, biases), biases);
+    dw_share.setZero();
+    db_share.setZero();
+    body(first, count, s, dw_share.data(), db_share);
+  });
+  const auto& scratch = conv_scratch<S>(pieces);
   VectorMap<S> dw_total(dw, weights), db_total(db, biases);
   for (int p = 0; p < pieces; ++p) {
     const ConvScratch<S>& s = scratch[static_cast<std::size_t>(p)];
@@ -245,6 +270,18 @@ void sum_piece_gradients(const std::vector<ConvScratch<S>>& scratch, int pieces,
       db_total += s.bias_gradient.head(biases);
     }
   }
+}
+
+/// Rows [j·pixels, (j + 1)·pixels) of a stacked matrix (column c: channel c) from one sample's
+/// channel-major column, and back: a sample's C·H·W column read as an H·W x C matrix, stacked
+/// below the chunk's other samples so that one product serves the chunk.
+template <class S, class Column>
+void stack_planes(const Column& sample, Index j, Index pixels, MatrixMap<S>& stacked) {
+  for (Index c = 0; c < stacked.cols(); ++c) stacked.col(c).segment(j * pixels, pixels) = sample.segment(c * pixels, pixels);
+}
+template <class S, class Column>
+void unstack_planes(const MatrixMap<S>& stacked, Index j, Index pixels, Column&& sample) {
+  for (Index c = 0; c < stacked.cols(); ++c) sample.segment(c * pixels, pixels) = stacked.col(c).segment(j * pixels, pixels);
 }
 
 }  // namespace detail

@@ -42,16 +42,12 @@ void conv_transpose2d_forward(const ConvGeometry& g, Index in_channels, const S*
   const Index n = x.cols(), ip = g.out_pixels(), patch = g.patch(), op = g.pixels();
   const Index chunk = samples_per_chunk(ip * patch);
   const ConstMatrixMap<S> weight(w, patch, in_channels);  // Wᵀ: O·K·K x C
-  const int threads = hourglass::detail::threads_for(2.0 * double(ip * patch * in_channels) * double(n), n);
-  auto& scratch = hourglass::detail::conv_scratch<S>(threads);
-  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
-    const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
-    auto& s = scratch[static_cast<std::size_t>(piece)];
-    for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
-      const Index m = std::min(chunk, range.begin + range.count - first), rows = m * ip;
+  hourglass::detail::conv_pieces<S>(n, 2.0 * double(ip * patch * in_channels) * double(n),
+                                    [&](Index begin, Index count, auto& s) {
+    for (Index first = begin; first < begin + count; first += chunk) {
+      const Index m = std::min(chunk, begin + count - first), rows = m * ip;
       MatrixMap<S> xs(hourglass::detail::grown(s.a, rows * in_channels), rows, in_channels);
-      for (Index j = 0; j < m; ++j)
-        for (Index c = 0; c < in_channels; ++c) xs.col(c).segment(j * ip, ip) = x.col(first + j).segment(c * ip, ip);
+      for (Index j = 0; j < m; ++j) hourglass::detail::stack_planes(x.col(first + j), j, ip, xs);
       MatrixMap<S> r(hourglass::detail::grown(s.b, rows * patch), rows, patch);
       product_transposed_rhs(r, xs, weight);  // X W
       for (Index j = 0; j < m; ++j) {
@@ -79,39 +75,31 @@ void conv_transpose2d_backward(const ConvGeometry& g, Index in_channels, const S
   const Index chunk = samples_per_chunk(ip * patch);
   const ConstMatrixMap<S> weight(w, patch, in_channels);
   const double flops = (dx ? 4.0 : 2.0) * double(ip * patch * in_channels) * double(n);
-  // One share of dW per piece, summed below: as many pieces as threads (at most the pool's cap).
-  const int threads = std::min<int>(hourglass::detail::threads_for(flops, n), hourglass::detail::ThreadPool::max_pieces);
-  auto& scratch = hourglass::detail::conv_scratch<S>(threads);
-  hourglass::detail::parallel_pieces(threads, threads, [&](Index piece, Index pieces) {
-    const auto range = hourglass::detail::piece_range(n, 1, piece, pieces);
-    auto& s = scratch[static_cast<std::size_t>(piece)];
-    MatrixMap<S> dw_part(hourglass::detail::grown(s.weight_gradient, patch * in_channels), patch, in_channels);
-    VectorMap<S> db_part(hourglass::detail::grown(s.bias_gradient, g.channels), g.channels);
-    dw_part.setZero();
-    db_part.setZero();
-    for (Index first = range.begin; first < range.begin + range.count; first += chunk) {
-      const Index m = std::min(chunk, range.begin + range.count - first), rows = m * ip;
-      MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);
-      MatrixMap<S> xs(hourglass::detail::grown(s.b, rows * in_channels), rows, in_channels);
-      for (Index j = 0; j < m; ++j) {
-        im2row(g, grad.col(first + j).data(), r.data() + j * ip, rows);
-        for (Index c = 0; c < in_channels; ++c) xs.col(c).segment(j * ip, ip) = x.col(first + j).segment(c * ip, ip);
-        for (Index o = 0; o < g.channels; ++o) db_part[o] += grad.col(first + j).segment(o * op, op).sum();
-      }
-      product_transposed_lhs(dw_part, r, xs, /*accumulate=*/true);  // Rᵀ X: O·K·K x C
-      if (dx) {
-        MatrixMap<S> dxs(hourglass::detail::grown(s.c, rows * in_channels), rows, in_channels);
-        product(dxs, r, weight);  // R Wᵀ
-        for (Index j = 0; j < m; ++j) {
-          auto column = dx->col(first + j);
-          for (Index c = 0; c < in_channels; ++c) column.segment(c * ip, ip) = dxs.col(c).segment(j * ip, ip);
-          apply_below<BelowAct>(column, x.col(first + j));
+  hourglass::detail::conv_pieces_with_gradient_shares<S>(
+      n, flops, dw, patch * in_channels, db, g.channels, accumulate_weight, accumulate_bias,
+      [&](Index begin, Index count, auto& s, S* dw_share, VectorMap<S>& db_share) {
+        MatrixMap<S> dw_part(dw_share, patch, in_channels);
+        for (Index first = begin; first < begin + count; first += chunk) {
+          const Index m = std::min(chunk, begin + count - first), rows = m * ip;
+          MatrixMap<S> r(hourglass::detail::grown(s.a, rows * patch), rows, patch);
+          MatrixMap<S> xs(hourglass::detail::grown(s.b, rows * in_channels), rows, in_channels);
+          for (Index j = 0; j < m; ++j) {
+            im2row(g, grad.col(first + j).data(), r.data() + j * ip, rows);
+            hourglass::detail::stack_planes(x.col(first + j), j, ip, xs);
+            for (Index o = 0; o < g.channels; ++o) db_share[o] += grad.col(first + j).segment(o * op, op).sum();
+          }
+          product_transposed_lhs(dw_part, r, xs, /*accumulate=*/true);  // Rᵀ X: O·K·K x C
+          if (dx) {
+            MatrixMap<S> dxs(hourglass::detail::grown(s.c, rows * in_channels), rows, in_channels);
+            product(dxs, r, weight);  // R Wᵀ
+            for (Index j = 0; j < m; ++j) {
+              auto column = dx->col(first + j);
+              hourglass::detail::unstack_planes(dxs, j, ip, column);
+              apply_below<BelowAct>(column, x.col(first + j));
+            }
+          }
         }
-      }
-    }
-  });
-  hourglass::detail::sum_piece_gradients(scratch, threads, dw, patch * in_channels, db, g.channels, accumulate_weight,
-                                         accumulate_bias);
+      });
 }
 
 }  // namespace kernels
