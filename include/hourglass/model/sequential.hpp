@@ -284,23 +284,41 @@ class Sequential {
   /// Forward over the first n columns of input(); fills every A_I (and the logits if asked).
   template <bool KeepLogits>
   void forward(Index n) {
-    run<0, depth, KeepLogits>(as_input<Scalar>(input(n)), n,
-                              [&](auto i, Index) { return activation<decltype(i)::value>(n); },
-                              KeepLogits ? logits(n) : MatrixMap<Scalar>(nullptr, 0, 0));
+    forward_layers<0, depth, KeepLogits>(n);
+  }
+  /// Forward over layers [First, Last) only: layer First reads layer_input<First>(n) (the batch,
+  /// or A_{First-1} as an earlier call or the caller left it). A model that does its own work
+  /// between two layers (the VAE's sampling, model/vae.hpp) runs the chain in two ranges.
+  /// With KeepLogits, layer Last-1's pre-activation goes into logits(n) (Last must be depth).
+  template <std::size_t First, std::size_t Last, bool KeepLogits = false>
+  void forward_layers(Index n) {
+    static_assert(First < Last && Last <= depth, "forward_layers: empty or out-of-range layer range");
+    static_assert(!KeepLogits || Last == depth, "forward_layers: logits are kept for the output layer only");
+    run<First, Last, KeepLogits>(as_input<Scalar>(layer_input<First>(n)), n,
+                                 [&](auto i, Index) { return activation<decltype(i)::value>(n); },
+                                 KeepLogits ? logits(n) : MatrixMap<Scalar>(nullptr, 0, 0));
   }
 
   /// The backward pass; G_{depth-1} must hold dL/dA (or dL/dZ when OutputHoldsLogitGradient).
   /// Returns the sum of the penalties the hooks added.
   template <bool OutputHoldsLogitGradient, class Hooks>
   Scalar backward(Index n, Hooks& hooks) {
+    return backward_layers<0, depth, OutputHoldsLogitGradient>(n, hooks);
+  }
+  /// The backward pass over layers [First, Last) only: G_{Last-1} must hold dL/dA_{Last-1} (or
+  /// dL/dZ when TopHoldsPreactivationGradient); for First > 0 it leaves dL/dA_{First-1} in
+  /// G_{First-1} (f'_{First-1} applied when layer First fuses it: derivative_fused_below).
+  template <std::size_t First, std::size_t Last, bool TopHoldsPreactivationGradient, class Hooks>
+  Scalar backward_layers(Index n, Hooks& hooks) {
+    static_assert(First < Last && Last <= depth, "backward_layers: empty or out-of-range layer range");
     Scalar penalty = 0;
-    detail::static_for_reverse<depth>([&](auto i) {
-      constexpr std::size_t I = decltype(i)::value;
+    detail::static_for_reverse<Last - First>([&](auto i) {
+      constexpr std::size_t I = First + decltype(i)::value;
       using L = layer_type<I>;
       auto g = gradient<I>(n);
       // G_I arrives as dL/dZ from the loss (logits) or from the layer above (derivative fused).
       constexpr bool holds_preactivation_gradient =
-          I == depth - 1 ? OutputHoldsLogitGradient : derivative_fused_below<Hooks, I + 1>;
+          I == Last - 1 ? TopHoldsPreactivationGradient : derivative_fused_below<Hooks, I + 1>;
       if constexpr (!holds_preactivation_gradient) {
         penalty += hooks.template activation_gradient<I>(*this, n);
         kernels::activation_backward<typename L::activation>(activation<I>(n), g);

@@ -79,6 +79,23 @@ constexpr bool output_fits_loss() {
 }
 }  // namespace detail
 
+/// A Loss that is a negative log-likelihood -log p(x | decoder output), in nats: SUMMED over a
+/// sample's features and averaged over the batch (value(A, Y) is the batch mean of the per-sample
+/// sums; gradients carry 1/n, not 1/(n·rows)). The VAE (model/vae.hpp) needs this reduction —
+/// a per-element mean would weigh its KL term `rows` times too much (pytorch/examples #290).
+/// Beyond Loss:
+///   L::sums_over_features == true
+///   loss.per_sample(A_or_Z, Y, r)   r(j) := -log p(y_j | column j) (r: n x 1), from the logits Z when
+///                                   uses_logits<OutputActivation>, else from the output A
+///   loss.validate()                 throws std::invalid_argument on bad hyperparameters
+/// objectives/likelihoods.hpp has BernoulliLikelihood and GaussianLikelihood.
+template <class L>
+concept Likelihood = Loss<L> && L::sums_over_features &&
+                     requires(const L& l, const MatrixMap<float>& a, const MatrixMap<float>& y, VectorMap<float>& r) {
+                       l.per_sample(a, y, r);
+                       l.validate();
+                     };
+
 /// A training objective split into its parts.
 template <class Scalar>
 struct Objective {

@@ -186,6 +186,7 @@ class TrainingRun {
 
   /// One epoch; false when training stops after it.
   bool run_epoch(int epoch) {
+    if constexpr (requires { model_.begin_epoch(epoch); }) model_.begin_epoch(epoch);  // e.g. a VAE's KL warm-up
     epoch_start_ = model_.parameters().values;
     if (options_.shuffle) model_.rng(RandomStream::shuffling).shuffle(std::span<Index>(order_));
     const auto start = Clock::now();
@@ -341,8 +342,24 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
 
 }  // namespace detail
 
-/// Trains `model` on X (one sample per column) with `optimizer` and `loss` (MSE by default).
-template <class Model, Optimizer Opt, Loss L = MeanSquaredError, class D>
+namespace detail {
+template <class Model>
+struct DefaultLoss {
+  using type = MeanSquaredError;
+};
+template <class Model>
+  requires requires { typename Model::likelihood_type; }
+struct DefaultLoss<Model> {
+  using type = typename Model::likelihood_type;
+};
+}  // namespace detail
+/// fit's loss when none is given: MSE, or a VAE's likelihood type.
+template <class Model>
+using default_loss_t = typename detail::DefaultLoss<Model>::type;
+
+/// Trains `model` on X (one sample per column) with `optimizer` and `loss` (MSE by default; a
+/// VAE's own likelihood for a VAE — with hyperparameters, pass model.likelihood()).
+template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, class D>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const FitOptions& options = {},
             const L& loss = {}) {
   return detail::fit(model, optimizer, x, static_cast<const Eigen::MatrixBase<D>*>(nullptr), options, loss);
@@ -350,7 +367,7 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const F
 
 /// The same, reporting the loss on `validation` after every epoch (and monitoring it for early
 /// stopping and reduce-on-plateau).
-template <class Model, Optimizer Opt, Loss L = MeanSquaredError, class D, class V>
+template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, class D, class V>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>& validation,
             const FitOptions& options = {}, const L& loss = {}) {
   return detail::fit(model, optimizer, x, &validation, options, loss);
