@@ -44,6 +44,11 @@ using ConvKeras = hg::Autoencoder<
                 hg::ConvTranspose2D<hg::Shape<32, 14, 14>, 32, 3, 2, 1, 1, hg::ReLU>,
                 hg::Conv2D<hg::Shape<32, 28, 28>, 1, 3, 1, 1, hg::Sigmoid>>>;
 
+/// `vae`: PyTorch's VAE example, 784-400-(20 means, 20 log-variances), decoder 20-400-784.
+using Vae = hg::VariationalAutoencoder<hg::Encoder<hg::Dense<784, 400, hg::ReLU>, hg::Dense<400, 40>>,
+                                       hg::Decoder<hg::Dense<20, 400, hg::ReLU>, hg::Dense<400, 784, hg::Sigmoid>>,
+                                       hg::BernoulliLikelihood>;
+
 /// Sum over layers [First, Last) of each layer's forward flops per sample (L::flops(1)).
 template <class Model, std::size_t First = 0, std::size_t Last = Model::depth>
 constexpr double layer_flops() {

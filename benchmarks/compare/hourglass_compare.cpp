@@ -1,10 +1,11 @@
 // The hourglass side of benchmarks/compare/run.sh: trains the `small` and `hinton` autoencoders and
-// the conv presets `conv` and `conv-keras` (benchmarks/models.hpp)
+// the conv presets `conv` and `conv-keras` (benchmarks/models.hpp), PyTorch's VAE example (vae)
 // (MSE, Adam 1e-3, float32, --batch samples per step) for --epochs epochs on MNIST, times the
 // `small` encoder on the 60,000 training images (encode), and fits PCA with k = 32, printing one
 // JSON object per task on standard output (peer.py prints the same for PyTorch and scikit-learn).
 //
-//   hourglass_compare [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,encode,pca]
+//   hourglass_compare [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,vae,encode,pca]
+//                     [--iwae-images N] [--iwae-samples K]
 #include <hourglass/hourglass.hpp>
 
 #include "../mnist_local.hpp"
@@ -54,6 +55,30 @@ void train(const char* name, const bench::Mnist& data, int epochs, int batch) {
   std::fflush(stdout);
 }
 
+/// PyTorch's VAE example's recipe (Adam 1e-3, constant): seconds per epoch, the test loss (-ELBO,
+/// one z per image, nats per image) after every epoch, then the IWAE estimate of -log p(x) with
+/// `iwae_samples` draws on the first `iwae_images` test images.
+void vae(const bench::Mnist& data, int epochs, int batch, int iwae_images, int iwae_samples) {
+  bench::Vae model(1);
+  hg::Adam<float> adam({.learning_rate = 1e-3});
+  hg::FitOptions options;
+  options.epochs = epochs;
+  options.batch_size = batch;
+  options.progress = hg::Progress::never;
+  const auto history = hg::fit(model, adam, data.train, data.test, options);
+  const double seconds = median(history.seconds);
+  const auto start = Clock::now();
+  const double iwae = model.log_likelihood(data.test.leftCols(iwae_images), iwae_samples, 2);
+  const double iwae_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("{\"tool\": \"hourglass\", \"task\": \"vae\", \"batch\": %d, \"epochs\": %d, \"epoch_seconds\": %s, "
+              "\"median_epoch_s\": %.4f, \"samples_per_s\": %.1f, \"test_losses\": %s, \"test_loss\": %.4f, "
+              "\"iwae_nll\": %.4f, \"iwae_images\": %d, \"iwae_samples\": %d, \"iwae_seconds\": %.2f}\n",
+              batch, epochs, list(history.seconds).c_str(), seconds, static_cast<double>(data.train.cols()) / seconds,
+              list(history.validation_loss).c_str(), history.validation_loss.back(), -iwae, iwae_images, iwae_samples,
+              iwae_seconds);
+  std::fflush(stdout);
+}
+
 /// Inference: the `small` encoder on all 60,000 training images (one warm-up, median of 5).
 void encode(const bench::Mnist& data) {
   bench::Small model(1);
@@ -93,7 +118,7 @@ void pca(const bench::Mnist& data) {
 
 int main(int argc, char** argv) {
   std::string dir = "data/mnist", tasks = "small,hinton,pca";
-  int epochs = 3, threads = 2, batch = 256;
+  int epochs = 3, threads = 2, batch = 256, iwae_images = 1000, iwae_samples = 5000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i], value = argv[i + 1];
     if (arg == "--data") dir = value;
@@ -101,8 +126,11 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") threads = std::stoi(value);
     else if (arg == "--batch") batch = std::stoi(value);
     else if (arg == "--tasks") tasks = value;
+    else if (arg == "--iwae-images") iwae_images = std::stoi(value);
+    else if (arg == "--iwae-samples") iwae_samples = std::stoi(value);
     else {
-      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,encode,pca]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--data DIR] [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,vae,encode,pca] "
+                           "[--iwae-images N] [--iwae-samples K]\n", argv[0]);
       return 2;
     }
   }
@@ -117,6 +145,7 @@ int main(int argc, char** argv) {
   const std::string padded = "," + tasks + ",";
   if (padded.find(",conv,") != std::string::npos) train<bench::Conv>("conv", data, epochs, batch);
   if (padded.find(",conv-keras,") != std::string::npos) train<bench::ConvKeras>("conv-keras", data, epochs, batch);
+  if (padded.find(",vae,") != std::string::npos) vae(data, epochs, batch, iwae_images, iwae_samples);
   if (tasks.find("encode") != std::string::npos) encode(data);
   if (tasks.find("pca") != std::string::npos) pca(data);
   return 0;

@@ -1,7 +1,8 @@
 """The PyTorch / scikit-learn side of benchmarks/compare/run.sh: the same autoencoders and PCA as
 hourglass_compare, printing one JSON object per task (same fields).
 
-    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,encode,pca]
+    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,vae,encode,pca]
+                    [--iwae-images N] [--iwae-samples K]
 """
 import argparse
 import json
@@ -125,6 +126,85 @@ def pca(x_train, x_test, solver, config):
                 config=config, sklearn=sklearn.__version__)
 
 
+def vae(x_train, x_test, epochs, batch_size, iwae_images, iwae_samples, config):
+    """PyTorch's own VAE example (pytorch/examples, vae/main.py: 784-400-20, ReLU, sigmoid output,
+    BCE summed + KL, Adam 1e-3, batch 128), with its data loader replaced by index_select on one
+    tensor (as the other tasks; faster than the example's per-image transforms). Test loss: the
+    example's, one z per image, nats per image. Then the IWAE estimate of -log p(x) (k samples) on
+    the first test images, as hourglass_compare."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc21, self.fc22 = nn.Linear(784, 400), nn.Linear(400, 20), nn.Linear(400, 20)
+            self.fc3, self.fc4 = nn.Linear(20, 400), nn.Linear(400, 784)
+
+        def encode(self, x):
+            h1 = F.relu(self.fc1(x))
+            return self.fc21(h1), self.fc22(h1)
+
+        def decode(self, z):
+            return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+        def decode_logits(self, z):
+            return self.fc4(F.relu(self.fc3(z)))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x)
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            return self.decode(z), mu, logvar
+
+    def loss_function(recon_x, x, mu, logvar):
+        bce = F.binary_cross_entropy(recon_x, x, reduction="sum")
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        return bce + kld
+
+    torch.manual_seed(1)
+    model = VAE()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    xt, xs = torch.from_numpy(x_train), torch.from_numpy(x_test)
+    n = xt.shape[0]
+    seconds, test_losses = [], []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(n)
+        for first in range(0, n, batch_size):
+            batch = xt.index_select(0, order[first:first + batch_size])
+            opt.zero_grad(set_to_none=True)
+            loss = loss_function(*model(batch), batch)
+            loss.backward()
+            opt.step()
+        seconds.append(time.perf_counter() - start)
+        model.eval()
+        with torch.no_grad():
+            test_losses.append(float(sum(loss_function(*model(xs[i:i + batch_size]), xs[i:i + batch_size])
+                                         for i in range(0, xs.shape[0], batch_size))) / xs.shape[0])
+    iwae_start = time.perf_counter()
+    total = 0.0
+    with torch.no_grad():
+        mu, logvar = model.encode(xs[:iwae_images])
+        for j in range(iwae_images):
+            x = xs[j]
+            weights = []
+            for done in range(0, iwae_samples, 2500):
+                m = min(2500, iwae_samples - done)
+                eps = torch.randn(m, 20)
+                z = mu[j] + torch.exp(0.5 * logvar[j]) * eps
+                logits = model.decode_logits(z)
+                log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand(m, -1), reduction="none").sum(1)
+                weights.append(log_px_z - 0.5 * z.pow(2).sum(1) + 0.5 * eps.pow(2).sum(1) + 0.5 * logvar[j].sum())
+            total += float(torch.logsumexp(torch.cat(weights), 0)) - np.log(iwae_samples)
+    med = statistics.median(seconds)
+    return dict(tool="pytorch", task="vae", batch=batch_size, epochs=epochs, epoch_seconds=seconds, median_epoch_s=med,
+                samples_per_s=n / med, test_losses=test_losses, test_loss=test_losses[-1],
+                iwae_nll=-total / iwae_images, iwae_images=iwae_images, iwae_samples=iwae_samples,
+                iwae_seconds=time.perf_counter() - iwae_start, config=config, torch=torch.__version__)
+
+
 SMALL = [784, 256, 64, 32, 64, 256, 784]
 HINTON = [784, 1000, 500, 250, 30, 250, 500, 1000, 784]
 
@@ -137,6 +217,8 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--tasks", default="small,hinton,conv,conv-keras,encode,pca")
     ap.add_argument("--config", default="")
+    ap.add_argument("--iwae-images", type=int, default=1000)
+    ap.add_argument("--iwae-samples", type=int, default=5000)
     a = ap.parse_args()
     x_train = read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte"))
     x_test = read_idx_images(os.path.join(a.data, "t10k-images-idx3-ubyte"))
@@ -150,6 +232,8 @@ def main():
     for conv in ("conv", "conv-keras"):
         if conv in tasks:
             print(json.dumps(train(conv, None, x_train, x_test, a.epochs, a.batch, a.config)), flush=True)
+    if "vae" in tasks:
+        print(json.dumps(vae(x_train, x_test, a.epochs, a.batch, a.iwae_images, a.iwae_samples, a.config)), flush=True)
     if "encode" in tasks:
         print(json.dumps(encode(SMALL, x_train, a.config)), flush=True)
     if "pca" in tasks:

@@ -4,13 +4,15 @@
 #     autoencoders: ReLU hidden, sigmoid output, MSE, Adam 1e-3, float32, 2 threads, batch 256
 #     and 64, the same number of epochs; seconds per epoch, samples/s, ratio, test error;
 #   - inference: the `small` encoder on the 60,000 training images (PyTorch under no_grad);
-#   - PCA with k = 32: hourglass against scikit-learn's svd_solver="full" and "randomized".
+#   - PCA with k = 32: hourglass against scikit-learn's svd_solver="full" and "randomized";
+#   - (--tasks vae) the VAE of PyTorch's own example: seconds per epoch, test loss, IWAE estimate.
 # Every figure is the median over --repeats fresh processes (default 3) of each process's median.
 # The peers first run once in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
 # unset; that plus OMP_WAIT_POLICY=PASSIVE; AVX-512 kernels named), with OpenBLAS when Debian's
 # libopenblas0-pthread is installed; the fastest environment is then used for the repeats and
 # the other batch sizes. Usage:
 #   benchmarks/compare/run.sh [--epochs N] [--threads N] [--repeats N] [--batches "256 64"] [--tasks LIST] [--data DIR] [--out FILE]
+#                             [--iwae-images N] [--iwae-samples K]   (the vae task's log-likelihood estimate)
 #                             [--environment NAME]   (run the peers in this environment only, e.g. the fastest of an
 #                                                     earlier run, "OPENBLAS_CORETYPE=SkylakeX + OMP_WAIT_POLICY=PASSIVE")
 # (--threads 2 is the default and the comparison asked for; on a machine whose cores are busy with
@@ -25,6 +27,8 @@ repeats=3
 batches="256 64"
 tasks=""
 only_environment=""
+iwae_images=1000
+iwae_samples=5000
 data=data/mnist
 out=benchmarks/compare/last-run.md
 while [[ $# -gt 0 ]]; do
@@ -37,7 +41,9 @@ while [[ $# -gt 0 ]]; do
     --data) data=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --environment) only_environment=$2; shift 2 ;;
-    *) echo "usage: $0 [--epochs N] [--threads N] [--repeats N] [--batches \"256 64\"] [--data DIR] [--out FILE]" >&2; exit 2 ;;
+    --iwae-images) iwae_images=$2; shift 2 ;;
+    --iwae-samples) iwae_samples=$2; shift 2 ;;
+    *) echo "usage: $0 [--epochs N] [--threads N] [--repeats N] [--batches \"256 64\"] [--tasks LIST] [--data DIR] [--out FILE] [--environment NAME] [--iwae-images N] [--iwae-samples K]" >&2; exit 2 ;;
   esac
 done
 if [[ ! -f $data/train-images-idx3-ubyte || ! -f $data/t10k-images-idx3-ubyte ]]; then
@@ -71,9 +77,11 @@ peer_blas=""
 [[ -f $openblas/libblas.so.3 ]] && peer_blas=$openblas
 
 first_batch=${batches%% *}
-# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,encode,pca; e.g. --tasks pca)
+# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,vae,encode,pca; e.g. --tasks pca)
 # replaces the defaults. The conv presets are not among the defaults (PyTorch takes about a minute
-# per conv-keras epoch here): --tasks conv,conv-keras --batches 128 measures them.
+# per conv-keras epoch here): --tasks conv,conv-keras --batches 128 measures them. The VAE of
+# PyTorch's example: --tasks vae --epochs 10 --batches 128 (its recipe), with the IWAE estimate on
+# --iwae-images test images (default 1000) with --iwae-samples draws (default 5000).
 tasks_for() {
   if [[ -n $tasks ]]; then echo "$tasks"; elif [[ $1 == "$first_batch" ]]; then echo small,hinton,encode,pca; else echo small,hinton; fi
 }
@@ -82,7 +90,7 @@ for r in $(seq "$repeats"); do
   for b in $batches; do
     echo "compare: hourglass, batch $b, process $r of $repeats ($epochs epochs each)" >&2
     "$build/benchmarks/hourglass_compare" --data "$data" --epochs "$epochs" --threads "$threads" --batch "$b" \
-        --tasks "$(tasks_for "$b")" >>"$results"
+        --tasks "$(tasks_for "$b")" --iwae-images "$iwae_images" --iwae-samples "$iwae_samples" >>"$results"
   done
 done
 
@@ -92,7 +100,7 @@ run_peer() {  # $1: config name, $2: batch, $3: tasks, then env assignments
   env "$@" ${peer_blas:+LD_LIBRARY_PATH=$peer_blas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} \
       OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" \
       $py benchmarks/compare/peer.py --data "$data" --epochs "$epochs" --threads "$threads" --batch "$batch" \
-      --tasks "$tasks" --config "$name" >>"$results"
+      --tasks "$tasks" --config "$name" --iwae-images "$iwae_images" --iwae-samples "$iwae_samples" >>"$results"
 }
 declare -A environments=(
   ["as is"]=""
@@ -174,6 +182,23 @@ for task in trained:
         n = 60000
         p(f"| {task} | {b} | hourglass | {hs:.3f} | {len(h)} | {n/hs:,.0f} | **{ts/hs:.2f}** | {h[0]['test_mse']:.5f} | {h[0]['test_sse']:.2f} | |")
         p(f"| {task} | {b} | PyTorch {t[0]['torch']} | {ts:.3f} | {len(t)} | {n/ts:,.0f} | 1.00 | {t[0]['test_mse']:.5f} | {t[0]['test_sse']:.2f} | {c} |")
+for b in sorted({r["batch"] for r in rows if r["task"] == "vae"}, reverse=True):
+    h = runs("hourglass", "vae", b)
+    c = best_config("pytorch", "vae", b, "median_epoch_s")
+    t = runs("pytorch", "vae", b, c)
+    if not h or not t: continue
+    hs, ts = med([r["median_epoch_s"] for r in h]), med([r["median_epoch_s"] for r in t])
+    p(f"\nThe VAE of PyTorch's own example (784-400-20, Bernoulli likelihood on grey levels, Adam 1e-3, batch {b}, "
+      f"{h[0]['epochs']} epochs). Test loss: -ELBO with one z per image, nats per image, after the last epoch "
+      f"(median over processes; the first process's per-epoch values below); -log p(x): the IWAE estimate with "
+      f"k = {h[0]['iwae_samples']} on the first {h[0]['iwae_images']} test images (first process):\n")
+    p("| tool | s/epoch | n | samples/s | PyTorch/hourglass time | test loss | -log p(x), IWAE | IWAE s | peer environment |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    hl, tl = med([r["test_loss"] for r in h]), med([r["test_loss"] for r in t])
+    p(f"| hourglass | {hs:.3f} | {len(h)} | {60000/hs:,.0f} | **{ts/hs:.2f}** | {hl:.2f} | {h[0]['iwae_nll']:.2f} | {h[0]['iwae_seconds']:.1f} | |")
+    p(f"| PyTorch {t[0]['torch']} | {ts:.3f} | {len(t)} | {60000/ts:,.0f} | 1.00 | {tl:.2f} | {t[0]['iwae_nll']:.2f} | {t[0]['iwae_seconds']:.1f} | {c} |")
+    p("\nTest loss per epoch: hourglass " + ", ".join(f"{v:.2f}" for v in h[0]["test_losses"]) +
+      "; PyTorch " + ", ".join(f"{v:.2f}" for v in t[0]["test_losses"]))
 h = runs("hourglass", "encode")
 c = best_config("pytorch", "encode", None, "median_s")
 t = runs("pytorch", "encode", None, c)

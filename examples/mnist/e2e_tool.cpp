@@ -121,10 +121,34 @@ int main(int argc, char** argv) {
       check(pca.n_components() == 32 && pca.dimension() == 784, "pca.safetensors: 32 components of 784");
       return failures == 0 ? 0 : 1;
     }
+    if ((args.size() == 3 || args.size() == 4) && args[0] == "check-vae") {
+      // --variant vae's outputs: the pictures, history.csv's 6 columns, the model's VAE tensors.
+      const std::filesystem::path dir = args[1];
+      const int epochs = std::stoi(args[2]);
+      const int latent = args.size() == 4 ? std::stoi(args[3]) : 20;
+      check_png(dir / "samples.png", 10 * 56, 10 * 56);
+      check_png(dir / "reconstructions.png", 20 * 56, 3 * 56);
+      check_png(dir / "latent.png", 400, 400);
+      check_png(dir / "loss.png", 400, 300);
+      if (latent == 2) check_png(dir / "manifold.png", 20 * 28, 20 * 28);
+      check(std::filesystem::exists(dir / "manifold.png") == (latent == 2), "manifold.png exactly for 2 latent units");
+      std::ifstream csv(dir / "history.csv");
+      std::string line;
+      std::getline(csv, line);
+      check(line == "epoch,train_reconstruction,train_kl,test_negative_elbo,learning_rate,seconds", "history.csv header: " + line);
+      int rows = 0;
+      while (std::getline(csv, line)) ++rows;
+      check(rows == epochs, "history.csv has " + std::to_string(rows) + " rows");
+      const io::SafetensorsReader model(dir / "model.safetensors");
+      check(model.metadata("variant") == "vae" && model.contains("encoder.0.weight") && model.contains("encoder.2.weight") &&
+                model.info("encoder.2.weight").shape.front() == 2 * latent,
+            "model.safetensors: " + model.metadata("architecture"));
+      return failures == 0 ? 0 : 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mnist_e2e_tool: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "usage: mnist_e2e_tool make-data DIR | check DIR EPOCHS [ROWS POLICY]\n");
+  std::fprintf(stderr, "usage: mnist_e2e_tool make-data DIR | check DIR EPOCHS [ROWS POLICY] | check-vae DIR EPOCHS [LATENT]\n");
   return 2;
 }

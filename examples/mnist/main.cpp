@@ -7,6 +7,8 @@
 //   mnist --preset conv-keras --variant denoising   # the keras.io convolutional denoising autoencoder
 //   mnist --dataset fashion --code-size 2   # 2-d codes: latent.png shows them directly
 //   mnist --variant denoising --noise gaussian --noise-level 0.3
+//   mnist --variant vae                     # PyTorch's VAE example's recipe (784-400-20, 10 epochs)
+//   mnist --variant vae --code-size 2       # 2 latent units: manifold.png
 //   mnist --load out/mnist/model.safetensors
 //
 // Data: scripts/get-data.sh puts MNIST in data/mnist and Fashion-MNIST in data/fashion-mnist;
@@ -28,12 +30,14 @@ mnist::PresetKind mnist::preset_kind(const Options& options) {
   return PresetKind::small;
 }
 
+bool mnist::is_vae(const Options& options) { return options.variant == "vae"; }
+
 int main(int argc, char** argv) {
   mnist::Options o;
   CLI::App app{"hourglass MNIST example: an autoencoder against PCA on MNIST or Fashion-MNIST"};
   app.add_option("--dataset", o.dataset, "data set")->check(CLI::IsMember({"mnist", "fashion"}))->capture_default_str();
   app.add_option("--variant", o.variant, "autoencoder variant")
-      ->check(CLI::IsMember({"plain", "sparse-l1", "sparse-kl", "denoising", "contractive"}))
+      ->check(CLI::IsMember({"plain", "sparse-l1", "sparse-kl", "denoising", "contractive", "vae"}))
       ->capture_default_str();
   app.add_option("--lambda", o.lambda, "sparse-l1: weight of the L1 penalty on the code (default 1e-4); contractive: "
                                       "weight of the encoder's squared Jacobian norm (default 1e-4)")
@@ -45,7 +49,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rho", o.rho, "sparse-kl: target mean activation of the sigmoid code units (default 0.05)")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--beta", o.beta, "sparse-kl: weight of the KL(rho || mean activation) penalty (default 0.01)")
+  app.add_option("--beta", o.beta, "sparse-kl: weight of the KL(rho || mean activation) penalty (default 0.01); "
+                                  "vae: weight of the KL term (beta-VAE, default 1)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--warmup", o.warmup, "vae: linear KL warm-up over this many epochs (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--free-bits", o.free_bits, "vae: KL floor per latent unit in nats (0: off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--iwae-samples", o.iwae_samples, "vae: importance samples of the test log-likelihood estimate (0: skip)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--iwae-images", o.iwae_images, "vae: test images the estimate is computed on (default: all)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--noise", o.noise, "denoising: the corruption of the training input")
       ->check(CLI::IsMember({"masking", "gaussian", "salt-and-pepper"}))
@@ -60,10 +76,13 @@ int main(int argc, char** argv) {
                  "autoencoder: Conv 32 + MaxPool twice, ConvTranspose 32 stride 2 twice, Conv 1; fixed 32x7x7 code)")
       ->check(CLI::IsMember({"small", "hinton", "conv", "conv-keras"}))
       ->capture_default_str();
+  std::vector<int> sizes(mnist::code_sizes.begin(), mnist::code_sizes.end());
+  sizes.push_back(20);  // --variant vae: 20 latent units (PyTorch's example) or 2
   app.add_option("--code-size", o.code_size,
                  "code size, one of " + mnist::join(mnist::code_sizes) +
-                     " (default and the only size for variants other than plain: small 32, hinton 30, conv 32)")
-      ->check(CLI::IsMember(std::vector<int>(mnist::code_sizes.begin(), mnist::code_sizes.end())));
+                     " (default and the only size for variants other than plain: small 32, hinton 30, conv 32); "
+                     "vae: latent units, 20 (default) or 2")
+      ->check(CLI::IsMember(sizes));
   app.add_option("--loss", o.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
   app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop"}))->capture_default_str();
   app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 60, conv 10, conv-keras 50)")
@@ -83,7 +102,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (o.code_size == 0 && o.preset != "conv-keras") o.code_size = o.preset == "hinton" ? 30 : 32;
+    if (o.code_size == 0 && o.preset != "conv-keras" && o.variant != "vae") o.code_size = o.preset == "hinton" ? 30 : 32;
     if (o.threads > 0) Eigen::setNbThreads(o.threads);
 
     mnist::Data data;

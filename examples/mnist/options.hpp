@@ -18,9 +18,9 @@ inline constexpr std::array<int, 4> code_sizes{2, 10, 30, 32};
 
 struct Options {
   std::string dataset = "mnist";   // mnist | fashion
-  std::string variant = "plain";   // plain | sparse-l1 | sparse-kl | denoising | contractive
+  std::string variant = "plain";   // plain | sparse-l1 | sparse-kl | denoising | contractive | vae
   std::string preset = "small";    // small | hinton | conv | conv-keras
-  int code_size = 0;               // 0: the preset's default (small 32, hinton 30, conv 32; conv-keras: fixed)
+  int code_size = 0;               // 0: the preset's default (small 32, hinton 30, conv 32; conv-keras: fixed; vae 20)
   std::string loss = "bce";        // mse | bce
   std::string optimizer = "adam";  // adam | rmsprop
   int epochs = 0;                  // 0: the preset's recipe
@@ -39,6 +39,11 @@ struct Options {
   double beta = -1;                // sparse-kl: weight of the KL term
   std::string noise = "masking";   // denoising: masking | gaussian | salt-and-pepper
   double noise_level = -1;         // denoising: fraction corrupted (masking, salt-and-pepper) or sigma
+  // vae (also --beta: the KL term's weight, default 1)
+  int warmup = 0;                  // linear KL warm-up over this many epochs (0: off)
+  double free_bits = 0;            // KL floor per latent unit, nats (0: off)
+  int iwae_samples = 5000;         // importance samples of the IWAE estimate (0: skip it)
+  int iwae_images = -1;            // test images it is computed on (-1: all)
 };
 
 /// A preset's training recipe: Adam (or RMSprop) with a cosine learning-rate schedule from lr
@@ -137,6 +142,8 @@ int run_conv(const Options& options, const Data& data);
 int run_conv_variants(const Options& options, const Data& data);
 /// The variant models of either preset (mnist), or a refusal naming the full program (mnist_plain).
 int run_variants(const Options& options, const Data& data);
+/// --variant vae (vae.cpp, in mnist only).
+int run_vae(const Options& options, const Data& data);
 
 /// "2, 10, 30, 32"
 inline std::string join(const auto& items) {
