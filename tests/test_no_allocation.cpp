@@ -97,3 +97,31 @@ TEST_CASE("a conv autoencoder's training step performs no heap allocation after 
   Eigen::internal::set_is_malloc_allowed(true);
   CHECK(allocations.load() == before);
 }
+
+TEST_CASE("a VAE's training step performs no heap allocation after the first", "[allocation][vae]") {
+  // The draw of eps, the reparameterised z, the likelihood, the KL term and its per-unit sums (on
+  // the stack) between the two ranges of the chain.
+  const int threads = GENERATE(0, 1);
+  Eigen::setNbThreads(threads);
+  using Model = hg::VariationalAutoencoder<hg::Encoder<hg::Dense<784, 400, hg::ReLU>, hg::Dense<400, 40>>,
+                                           hg::Decoder<hg::Dense<20, 400, hg::ReLU>, hg::Dense<400, 784, hg::Sigmoid>>,
+                                           hg::BernoulliLikelihood>;
+  Model model(3, {.free_bits = 0.1});
+  const Eigen::MatrixXf x = test::uniform(784, 300, 73).cast<float>();
+  std::vector<Eigen::Index> columns(128);
+  for (int i = 0; i < 128; ++i) columns[static_cast<std::size_t>(i)] = (i * 7) % 300;
+  hg::Adam<float> adam;
+  auto step = [&](std::size_t n) {
+    model.load_batch(x, std::span<const Eigen::Index>(columns).first(n));
+    model.compute_gradients(model.likelihood());
+    adam.step(model.parameters());
+  };
+  step(128);
+  const long before = allocations.load();
+  Eigen::internal::set_is_malloc_allowed(false);
+  step(128);
+  step(50);
+  step(128);
+  Eigen::internal::set_is_malloc_allowed(true);
+  CHECK(allocations.load() == before);
+}

@@ -175,14 +175,19 @@ def vae(x_train, x_test, epochs, batch_size, iwae_images, iwae_samples, config):
         for first in range(0, n, batch_size):
             batch = xt.index_select(0, order[first:first + batch_size])
             opt.zero_grad(set_to_none=True)
-            loss = loss_function(*model(batch), batch)
+            recon, mu, logvar = model(batch)
+            loss = loss_function(recon, batch, mu, logvar)
             loss.backward()
             opt.step()
         seconds.append(time.perf_counter() - start)
         model.eval()
         with torch.no_grad():
-            test_losses.append(float(sum(loss_function(*model(xs[i:i + batch_size]), xs[i:i + batch_size])
-                                         for i in range(0, xs.shape[0], batch_size))) / xs.shape[0])
+            total = 0.0
+            for i in range(0, xs.shape[0], batch_size):
+                batch = xs[i:i + batch_size]
+                recon, mu, logvar = model(batch)
+                total += float(loss_function(recon, batch, mu, logvar))
+            test_losses.append(total / xs.shape[0])
     iwae_start = time.perf_counter()
     total = 0.0
     with torch.no_grad():

@@ -165,12 +165,13 @@ p = print
 p(f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine} ({flags.strip()}); "
   f"OPENBLAS_CORETYPE in the environment: {coretype}; peers' BLAS: {blas}; hourglass's products: "
   f"{'OpenBLAS sgemm/dgemm (-DHOURGLASS_BLAS=ON)' if own_blas == 'ON' else 'Eigen kernel'}; load average at the end: {load}.\n")
-p(f"Autoencoders on MNIST: MSE, Adam 1e-3, float32, {threads} thread(s), {epochs} epochs per process. "
-  "s/epoch: the median over fresh processes of each process's median epoch (n: processes); "
-  "test error of the first process, after its last epoch.\n")
-p("| model | batch | tool | s/epoch | n | samples/s | PyTorch/hourglass time | test MSE/pixel | test SSE/image | peer environment |")
-p("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
 trained = ("small", "hinton", "conv", "conv-keras")
+if any(r["task"] in trained for r in rows):
+    p(f"Autoencoders on MNIST: MSE, Adam 1e-3, float32, {threads} thread(s), {epochs} epochs per process. "
+      "s/epoch: the median over fresh processes of each process's median epoch (n: processes); "
+      "test error of the first process, after its last epoch.\n")
+    p("| model | batch | tool | s/epoch | n | samples/s | PyTorch/hourglass time | test MSE/pixel | test SSE/image | peer environment |")
+    p("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
 batches = sorted({r["batch"] for r in rows if r["task"] in trained}, reverse=True)
 for task in trained:
     for b in batches:
