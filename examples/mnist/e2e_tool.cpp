@@ -140,9 +140,12 @@ int main(int argc, char** argv) {
       while (std::getline(csv, line)) ++rows;
       check(rows == epochs, "history.csv has " + std::to_string(rows) + " rows");
       const io::SafetensorsReader model(dir / "model.safetensors");
-      check(model.metadata("variant") == "vae" && model.contains("encoder.0.weight") && model.contains("encoder.2.weight") &&
-                model.info("encoder.2.weight").shape.front() == 2 * latent,
-            "model.safetensors: " + model.metadata("architecture"));
+      // The 2K head: encoder.2 in the dense preset (Linear, ReLU, Linear), encoder.5 in conv
+      // (Conv, ReLU, Conv, ReLU, Flatten, Linear).
+      const std::string head = model.contains("encoder.5.weight") ? "encoder.5.weight" : "encoder.2.weight";
+      check(model.metadata("variant") == "vae" && model.contains("encoder.0.weight") && model.contains(head) &&
+                model.info(head).shape == std::vector<std::int64_t>{2 * latent, model.info(head).shape.back()},
+            "model.safetensors (" + head + " holds 2K rows): " + model.metadata("architecture"));
       return failures == 0 ? 0 : 1;
     }
   } catch (const std::exception& e) {
