@@ -145,6 +145,32 @@ inline void write_history(const std::filesystem::path& path, const hg::History& 
   io::write_atomically(path, [&](std::FILE* f) { io::write_bytes(f, csv.data(), csv.size()); });
 }
 
+/// latent.png: codes (K x shown) of the first `shown` test images coloured by label — directly
+/// for K = 2, else their first two principal components. `what` names them ("codes"), `axis` an
+/// axis of 2-d ones ("code": "code 1", "code 2").
+inline void write_latent_png(const std::filesystem::path& path, const Data& data, const Eigen::MatrixXf& codes,
+                             const std::string& what, const std::string& axis) {
+  const hg::Index shown = codes.cols(), k = codes.rows();
+  io::PlotOptions plot;
+  plot.width = 800;
+  plot.height = 800;
+  Eigen::MatrixXf points;
+  if (k == 2) {
+    points = codes;
+    plot.title = data.name + ": 2-d " + what + " of " + std::to_string(shown) + " test images";
+    plot.x_label = axis + " 1";
+    plot.y_label = axis + " 2";
+  } else {
+    hg::PCA<float> codes_pca(2);
+    codes_pca.fit(codes);
+    points = codes_pca.transform(codes);
+    plot.title = data.name + ": " + std::to_string(k) + "-d " + what + ", first 2 PCs";
+    plot.x_label = "principal component 1";
+    plot.y_label = "principal component 2";
+  }
+  io::write_png(path, io::scatter_plot(points, data.test.labels.head(shown), plot, data.label_names));
+}
+
 /// Runs everything for one model (its type fixes preset, code size and variant).
 template <class Preset, class Model>
 int run_experiment(const Options& o_in, const Data& data, Model& model) {
@@ -260,25 +286,7 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
 
   // latent.png: the test codes (at most 5000), or their first two principal components.
   const hg::Index shown = std::min<hg::Index>(5000, data.test.size());
-  const Eigen::MatrixXf codes = model.encode(data.test.images.leftCols(shown));
-  io::PlotOptions plot;
-  plot.width = 800;
-  plot.height = 800;
-  Eigen::MatrixXf points;
-  if (code == 2) {
-    points = codes;
-    plot.title = data.name + ": 2-d codes of " + std::to_string(shown) + " test images";
-    plot.x_label = "code 1";
-    plot.y_label = "code 2";
-  } else {
-    hg::PCA<float> codes_pca(2);
-    codes_pca.fit(codes);
-    points = codes_pca.transform(codes);
-    plot.title = data.name + ": " + std::to_string(code) + "-d codes, first 2 PCs";
-    plot.x_label = "principal component 1";
-    plot.y_label = "principal component 2";
-  }
-  io::write_png(o.out / "latent.png", io::scatter_plot(points, data.test.labels.head(shown), plot, data.label_names));
+  write_latent_png(o.out / "latent.png", data, model.encode(data.test.images.leftCols(shown)), "codes", "code");
 
   std::printf("\nwrote %s/{reconstructions.png, latent.png, pca.safetensors%s}\n", o.out.c_str(),
               o.load.empty() ? ", loss.png, history.csv, model.safetensors" : "");

@@ -218,25 +218,7 @@ int run_vae_model(const Options& o_in, const Data& data) {
                 io::image_grid(all, side, side, static_cast<int>(per_row), 2, 2, {"input", "VAE", "PCA"}));
   // latent.png: posterior means of (at most 5000) test images, or their first two principal components.
   const hg::Index shown = std::min<hg::Index>(5000, test_images.cols());
-  const Eigen::MatrixXf means = model.encode(test_images.leftCols(shown)).mean;
-  io::PlotOptions plot;
-  plot.width = 800;
-  plot.height = 800;
-  Eigen::MatrixXf points;
-  if constexpr (Latent == 2) {
-    points = means;
-    plot.title = data.name + ": posterior means of " + std::to_string(shown) + " test images";
-    plot.x_label = "z 1";
-    plot.y_label = "z 2";
-  } else {
-    hg::PCA<float> means_pca(2);
-    means_pca.fit(means);
-    points = means_pca.transform(means);
-    plot.title = data.name + ": " + std::to_string(Latent) + "-d posterior means, first 2 PCs";
-    plot.x_label = "principal component 1";
-    plot.y_label = "principal component 2";
-  }
-  io::write_png(o.out / "latent.png", io::scatter_plot(points, data.test.labels.head(shown), plot, data.label_names));
+  write_latent_png(o.out / "latent.png", data, model.encode(test_images.leftCols(shown)).mean, "posterior means", "z");
   std::printf("\nwrote %s/{samples.png,%s reconstructions.png, latent.png%s}\n", o.out.c_str(),
               Latent == 2 ? " manifold.png," : "", o.load.empty() ? ", loss.png, history.csv, model.safetensors" : "");
   return 0;

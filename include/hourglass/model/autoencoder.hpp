@@ -20,6 +20,7 @@
 #include "../core/config.hpp"
 #include "../core/random.hpp"
 #include "../core/static_for.hpp"
+#include "batch_checks.hpp"
 #include "chain.hpp"
 #include "decoder.hpp"
 #include "encoder.hpp"
@@ -102,19 +103,19 @@ class BasicAutoencoder {
   /// The codes of a batch X (input_size x n) — one column per sample.
   template <class D>
   Matrix<Scalar> encode(const Eigen::MatrixBase<D>& x) const {
-    check_batch(x, input_size, "encode");
+    detail::require_batch(x, input_size, "encode");
     return network_.template forward_range<0, encoder_depth>(x);
   }
   /// The reconstructions of a batch of codes Z (code_size x n).
   template <class D>
   Matrix<Scalar> decode(const Eigen::MatrixBase<D>& z) const {
-    check_batch(z, code_size, "decode");
+    detail::require_batch(z, code_size, "decode");
     return network_.template forward_range<encoder_depth, depth>(z);
   }
   /// decode(encode(X)), without corruption.
   template <class D>
   Matrix<Scalar> reconstruct(const Eigen::MatrixBase<D>& x) const {
-    check_batch(x, input_size, "reconstruct");
+    detail::require_batch(x, input_size, "reconstruct");
     return network_.template forward_range<0, depth>(x);
   }
   /// The mean reconstruction loss over X (no corruption, no penalties), in chunks of 4096
@@ -123,7 +124,7 @@ class BasicAutoencoder {
   template <Loss L, class D>
   double evaluate(const L& loss, const Eigen::MatrixBase<D>& x) const {
     static_assert(detail::output_fits_loss<L, typename layer_type<depth - 1>::activation>());
-    check_batch(x, input_size, "evaluate");
+    detail::require_batch(x, input_size, "evaluate");
     detail::require_targets_in_range<L>(x, "evaluate");
     constexpr Index chunk = 4096;
     constexpr bool from_logits = loss_uses_logits<L>;
@@ -188,19 +189,8 @@ class BasicAutoencoder {
   /// rows, `columns` is empty, or an index is not a column of X.
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
+    detail::require_batch_columns(x, input_size, columns);  // messages built only on failure
     const Index n = static_cast<Index>(columns.size());
-    // Runs every training step: messages are built only on failure (no allocation otherwise).
-    if (x.rows() != input_size)
-      throw std::invalid_argument(detail::message("load_batch: expected data of ", input_size,
-                                                  " x n (one sample per column), got ", detail::shape(x.rows(), x.cols())));
-    detail::require(n > 0, "load_batch: empty batch (no column indices given)");
-    for (Index k = 0; k < n; ++k) {
-      const Index c = columns[static_cast<std::size_t>(k)];
-      if (c < 0 || c >= x.cols())
-        throw std::invalid_argument(detail::message("load_batch: index ", c, " (entry ", k,
-                                                    " of the batch) is not a column of the ",
-                                                    detail::shape(x.rows(), x.cols()), " data"));
-    }
     reserve(n);
     auto clean = batch_target(n);
     for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
@@ -231,10 +221,7 @@ class BasicAutoencoder {
   template <Loss L, class D1, class D2>
   Objective<Scalar> compute_gradients(const L& loss, const Eigen::MatrixBase<D1>& input,
                                       const Eigen::MatrixBase<D2>& target) {
-    check_batch(input, input_size, "compute_gradients (input)");
-    check_batch(target, input_size, "compute_gradients (target)");
-    detail::require(input.cols() == target.cols(), "compute_gradients: input has ", input.cols(),
-                    " samples but target has ", target.cols());
+    detail::require_input_and_target(input, target, input_size);
     const Index n = input.cols();
     reserve(n);
     if (explicit_target_.rows() != input_size || explicit_target_.cols() < n) explicit_target_.resize(input_size, n);
@@ -333,13 +320,6 @@ class BasicAutoencoder {
   template <class P>
   void corrupt_one(P& p, MatrixMap<Scalar>& input) {
     if constexpr (requires { p.corrupt(input, noise_); }) p.corrupt(input, noise_);
-  }
-  template <class D>
-  static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
-    if (x.rows() != rows || x.cols() < 1)
-      throw std::invalid_argument(detail::message(where, ": expected a batch of ", rows,
-                                                  " x n (one sample per column, n >= 1), got ",
-                                                  detail::shape(x.rows(), x.cols())));
   }
 
   std::uint64_t seed_;

@@ -28,6 +28,7 @@
 #include "../core/gaussian_latent.hpp"
 #include "../core/parallel.hpp"
 #include "../core/random.hpp"
+#include "batch_checks.hpp"
 #include "decoder.hpp"
 #include "encoder.hpp"
 #include "sequential.hpp"
@@ -148,7 +149,7 @@ class BasicVariationalAutoencoder {
   /// q(z | X) of a batch X (input_size x n): K x n means and (clamped) log-variances.
   template <class D>
   Posterior<Scalar> encode(const Eigen::MatrixBase<D>& x) const {
-    check_batch(x, input_size, "encode");
+    detail::require_batch(x, input_size, "encode");
     const Matrix<Scalar> h = network_.template forward_range<0, latent_index>(x);
     Posterior<Scalar> q{h.topRows(latent_size),
                         h.bottomRows(latent_size).unaryExpr([](Scalar v) { return latent_layer::clamp_log_variance(v); })};
@@ -157,13 +158,13 @@ class BasicVariationalAutoencoder {
   /// The means of p(x | Z) for codes Z (K x n): probabilities for a Bernoulli likelihood.
   template <class D>
   Matrix<Scalar> decode(const Eigen::MatrixBase<D>& z) const {
-    check_batch(z, latent_size, "decode");
+    detail::require_batch(z, latent_size, "decode");
     return network_.template forward_range<latent_index + 1, depth>(z);
   }
   /// decode(mu(X)): the deterministic reconstruction.
   template <class D>
   Matrix<Scalar> reconstruct(const Eigen::MatrixBase<D>& x) const {
-    check_batch(x, input_size, "reconstruct");
+    detail::require_batch(x, input_size, "reconstruct");
     return network_.template forward_range<0, depth>(x);
   }
   /// n new samples: the decoded means of n codes drawn from the prior N(0, I) (input_size x n).
@@ -183,7 +184,7 @@ class BasicVariationalAutoencoder {
   /// `seed`, in chunks of 4096 samples. Refuses data outside the likelihood's range.
   template <class D>
   ElboTerms elbo(const Eigen::MatrixBase<D>& x, std::uint64_t seed = 0) const {
-    check_batch(x, input_size, "elbo");
+    detail::require_batch(x, input_size, "elbo");
     detail::require_targets_in_range<Lik>(x, "elbo");
     Random rng(seed);
     constexpr Index chunk = 4096;
@@ -221,7 +222,7 @@ class BasicVariationalAutoencoder {
   /// 4096 codes. Draws from `seed`. Returns one value per sample (n x 1).
   template <class D>
   Vector<double> log_likelihoods(const Eigen::MatrixBase<D>& x, Index k = 5000, std::uint64_t seed = 0) const {
-    check_batch(x, input_size, "log_likelihoods");
+    detail::require_batch(x, input_size, "log_likelihoods");
     detail::require(k >= 1, "log_likelihoods: k (importance samples) must be >= 1, got ", k);
     detail::require_targets_in_range<Lik>(x, "log_likelihoods");
     Random rng(seed);
@@ -271,7 +272,7 @@ class BasicVariationalAutoencoder {
   /// not active encodes nothing — the sign of posterior collapse.
   template <class D>
   Index active_units(const Eigen::MatrixBase<D>& x, double threshold = 0.01) const {
-    check_batch(x, input_size, "active_units");
+    detail::require_batch(x, input_size, "active_units");
     const Matrix<Scalar> mu = encode(x).mean;
     const Eigen::ArrayXd mean = mu.template cast<double>().rowwise().mean().array();
     const Eigen::ArrayXd variance =
@@ -319,18 +320,8 @@ class BasicVariationalAutoencoder {
   /// Makes columns `columns` of X the current batch (see BasicAutoencoder::load_batch).
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
+    detail::require_batch_columns(x, input_size, columns);  // messages built only on failure
     const Index n = static_cast<Index>(columns.size());
-    if (x.rows() != input_size)
-      throw std::invalid_argument(detail::message("load_batch: expected data of ", input_size,
-                                                  " x n (one sample per column), got ", detail::shape(x.rows(), x.cols())));
-    detail::require(n > 0, "load_batch: empty batch (no column indices given)");
-    for (Index k = 0; k < n; ++k) {
-      const Index c = columns[static_cast<std::size_t>(k)];
-      if (c < 0 || c >= x.cols())
-        throw std::invalid_argument(detail::message("load_batch: index ", c, " (entry ", k,
-                                                    " of the batch) is not a column of the ",
-                                                    detail::shape(x.rows(), x.cols()), " data"));
-    }
     reserve(n);
     auto input = network_.input(n);
     for (Index k = 0; k < n; ++k) input.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
@@ -355,10 +346,7 @@ class BasicVariationalAutoencoder {
   Objective<Scalar> compute_gradients(const L& loss, const Eigen::MatrixBase<D1>& input,
                                       const Eigen::MatrixBase<D2>& target) {
     require_own_likelihood(loss, "compute_gradients");
-    check_batch(input, input_size, "compute_gradients (input)");
-    check_batch(target, input_size, "compute_gradients (target)");
-    detail::require(input.cols() == target.cols(), "compute_gradients: input has ", input.cols(),
-                    " samples but target has ", target.cols());
+    detail::require_input_and_target(input, target, input_size);
     const Index n = input.cols();
     reserve(n);
     if (explicit_target_.rows() != input_size || explicit_target_.cols() < n) explicit_target_.resize(input_size, n);
@@ -437,13 +425,6 @@ class BasicVariationalAutoencoder {
       throw std::invalid_argument(detail::message(where, ": the loss given (", loss.describe(),
                                                   ") is not the model's likelihood (", likelihood_.describe(),
                                                   "); pass model.likelihood()"));
-  }
-  template <class D>
-  static void check_batch(const Eigen::MatrixBase<D>& x, Index rows, const char* where) {
-    if (x.rows() != rows || x.cols() < 1)
-      throw std::invalid_argument(detail::message(where, ": expected a batch of ", rows,
-                                                  " x n (one sample per column, n >= 1), got ",
-                                                  detail::shape(x.rows(), x.cols())));
   }
 
   std::uint64_t seed_;

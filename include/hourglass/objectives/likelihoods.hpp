@@ -16,6 +16,7 @@
 #include "../core/activations.hpp"
 #include "../core/config.hpp"
 #include "loss.hpp"
+#include "losses.hpp"
 
 #include <cmath>
 #include <concepts>
@@ -54,42 +55,32 @@ struct BernoulliLikelihood {
               (-z.col(j).array().abs()).exp().log1p())
                  .sum();
   }
+  // The batch forms are D x BCE's per-element means (objectives/losses.hpp), whose shape checks
+  // they share.
   template <class Z, class Y>
   static typename Z::Scalar value_from_logits(const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<Y>& y) {
-    using S = typename Z::Scalar;
-    detail::require_same_shape("BernoulliLikelihood::value_from_logits", "the logit matrix", z, "the target", y);
-    return (z.array().max(S(0)) - z.array() * y.template cast<S>().array() + (-z.array().abs()).exp().log1p()).sum() /
-           static_cast<S>(z.cols());
+    return BinaryCrossEntropy::value_from_logits(z, y) * static_cast<typename Z::Scalar>(z.rows());
   }
   /// Writes dL/dZ = (A - Y) / n into g and returns L (from Z).
   template <class Z, class A, class Y, class G>
   static typename A::Scalar value_and_logit_gradient(const Z& z, const A& a, const Y& y, G&& g) {
-    using S = typename A::Scalar;
-    detail::require_same_shape("BernoulliLikelihood::value_and_logit_gradient", "the logit matrix", z, "the output", a);
-    detail::require_same_shape("BernoulliLikelihood::value_and_logit_gradient", "the output", a, "the target", y);
-    detail::require_same_shape("BernoulliLikelihood::value_and_logit_gradient", "the output", a, "the gradient buffer", g);
-    g = (a - y) / static_cast<S>(a.cols());
-    return value_from_logits(z, y);
+    const auto rows = static_cast<typename A::Scalar>(a.rows());
+    const auto value = BinaryCrossEntropy::value_and_logit_gradient(z, a, y, g);
+    g *= rows;
+    return value * rows;
   }
   /// Only a Sigmoid output layer can be a Bernoulli mean (others do not compile:
   /// needs_probability_output); these two keep the Loss concept whole and compute from A.
   template <class A, class Y>
   static typename A::Scalar value(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<Y>& y) {
-    using S = typename A::Scalar;
-    detail::require_same_shape("BernoulliLikelihood::value", "the output", a, "the target", y);
-    const S floor(-100);
-    return -(y.template cast<S>().array() * a.array().log().max(floor) +
-             (S(1) - y.template cast<S>().array()) * (S(1) - a.array()).log().max(floor))
-                .sum() /
-           static_cast<S>(a.cols());
+    return BinaryCrossEntropy::value(a, y) * static_cast<typename A::Scalar>(a.rows());
   }
   template <class A, class Y, class G>
   static typename A::Scalar value_and_gradient(const A& a, const Y& y, G&& g) {
-    using S = typename A::Scalar;
-    detail::require_same_shape("BernoulliLikelihood::value_and_gradient", "the output", a, "the target", y);
-    detail::require_same_shape("BernoulliLikelihood::value_and_gradient", "the output", a, "the gradient buffer", g);
-    g = ((a - y).array() / (a.array() * (S(1) - a.array())).max(S(1e-12)) / static_cast<S>(a.cols())).matrix();
-    return value(a, y);
+    const auto rows = static_cast<typename A::Scalar>(a.rows());
+    const auto value = BinaryCrossEntropy::value_and_gradient(a, y, g);
+    g *= rows;
+    return value * rows;
   }
 };
 
