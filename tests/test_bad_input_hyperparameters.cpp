@@ -91,15 +91,28 @@ TEST_CASE("schedules refuse bad arguments when they are made", "[bad_input][hype
   REQUIRE_THROWS_MATCHES(s::reduce_on_plateau(0.5, 2, 0.0, not_a_number), std::invalid_argument, Says({"reduce_on_plateau", "threshold"}));
 }
 
-TEST_CASE("a schedule that reaches a rate of 0 before the last epoch gets a clear error",
+TEST_CASE("a schedule that reaches a rate of 0 before the last epoch is refused before the first step",
           "[bad_input][hyperparameters][schedules]") {
   Model model(1);
+  const Eigen::VectorXd initial = model.parameters().values;
   hg::Adam<double> adam({.learning_rate = 0.01});
   hg::FitOptions options;
   options.epochs = 5;
   options.schedule = hg::schedule::cosine(3);  // min_rate 0 from epoch 4 on
+  int epochs_seen = 0;
+  options.on_epoch = [&](const hg::EpochInfo&) { return ++epochs_seen > 0; };
   REQUIRE_THROWS_MATCHES(hg::fit(model, adam, data, options), std::invalid_argument,
                          Says({"fit: the learning-rate schedule gives 0 for epoch 4", "min_rate"}));
+  // Nothing done (docs/reliability.md, "Which error, when"): it used to throw after 3 epochs.
+  CHECK(epochs_seen == 0);
+  CHECK(adam.steps() == 0);
+  CHECK(model.parameters().values == initial);
+  // A schedule that depends on the losses cannot be run ahead; a user's function that returns 0
+  // is still refused when it does, naming the epoch.
+  options.schedule = hg::LearningRateSchedule([](const hg::ScheduleState& s) { return s.epoch >= 1 ? 0.0 : s.base_rate; });
+  REQUIRE_THROWS_MATCHES(hg::fit(model, adam, data, options), std::invalid_argument,
+                         Says({"fit: the learning-rate schedule gives 0 for epoch 3"}));
+  CHECK(epochs_seen == 2);
   CHECK(model.parameters().values.allFinite());
 }
 

@@ -123,6 +123,7 @@ TEST_CASE("divergence stops training with the epoch and batch, keeping finite pa
   } catch (const hg::TrainingDiverged& e) {
     CHECK(std::string(e.what()).find("diverged at epoch") != std::string::npos);
     CHECK(e.epoch() >= 0);
+    CHECK(e.history().epochs_run() == e.epoch());  // the epochs completed before the failure
   }
   CHECK(model.parameters().values.allFinite());
 }
@@ -134,4 +135,27 @@ TEST_CASE("encode, decode and reconstruct check shapes", "[model][bad_input]") {
   CHECK_THROWS_WITH(model.decode(Eigen::MatrixXd(2, 2)), Catch::Contains("decode: expected a batch of 3 x n"));
   CHECK_THROWS_WITH(model.reconstruct(Eigen::MatrixXd(6, 0)), Catch::Contains("n >= 1"));
   CHECK(model.encode(Eigen::MatrixXd::Zero(6, 2)).rows() == 3);
+}
+
+TEST_CASE("TrainingDiverged carries the history of the epochs completed before it", "[fit][divergence]") {
+  hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3>>, hg::Decoder<hg::Dense<3, 6>>> model(1);
+  hg::SGD<double> sgd({.learning_rate = 0.01});
+  hg::FitOptions options;
+  options.epochs = 6;
+  options.batch_size = 5;
+  options.progress = hg::Progress::never;
+  options.on_epoch = [&](const hg::EpochInfo& e) {
+    if (e.epoch == 1) sgd.set_learning_rate(1e300);  // epoch 3 (index 2) overflows
+    return true;
+  };
+  try {
+    hg::fit(model, sgd, test::uniform(6, 20, 9), options);
+    FAIL("expected TrainingDiverged");
+  } catch (const hg::TrainingDiverged& e) {
+    CHECK(e.epoch() == 2);
+    REQUIRE(e.history().epochs_run() == 2);
+    CHECK(e.history().train_loss[1] < e.history().train_loss[0]);
+    CHECK(e.history().learning_rate[0] == 0.01);
+  }
+  CHECK(model.parameters().values.allFinite());
 }

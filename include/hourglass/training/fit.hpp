@@ -91,17 +91,21 @@ struct History {
 /// Inf. The model is left with finite parameters: under early stopping's restore_best the best
 /// epoch's; otherwise those from before the failing step when the loss or a gradient was not
 /// finite (nothing was applied), or those from the start of the epoch when the step itself
-/// overflowed (the pre-step values are not kept, to spare a copy per step). what() says which.
+/// overflowed (the pre-step values are not kept, to spare a copy per step). what() says which;
+/// history() holds the epochs completed before it.
 class TrainingDiverged : public std::runtime_error {
  public:
-  TrainingDiverged(int epoch, Index batch, const std::string& what)
-      : std::runtime_error(what), epoch_(epoch), batch_(batch) {}
+  TrainingDiverged(int epoch, Index batch, const std::string& what, History history = {})
+      : std::runtime_error(what), epoch_(epoch), batch_(batch), history_(std::move(history)) {}
   int epoch() const { return epoch_; }
   Index batch() const { return batch_; }
+  /// The history of the epochs completed before the failure (what fit would have returned).
+  const History& history() const { return history_; }
 
  private:
   int epoch_;
   Index batch_;
+  History history_;
 };
 
 namespace detail {
@@ -182,6 +186,7 @@ class TrainingRun {
     if (const NonFinite bad = first_non_finite(model_.parameters().values))
       throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
     model_.validate_policies();
+    require_usable_schedule();
   }
 
   /// One epoch; false when training stops after it.
@@ -234,7 +239,8 @@ class TrainingRun {
     throw TrainingDiverged(epoch, b,
                            message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
                                    ": the ", what, " is NaN or Inf (learning rate ", optimizer_.learning_rate(), "); ",
-                                   kept));
+                                   kept),
+                           history_);
   }
   /// A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
   /// weights can then hide behind ReLUs that output 0, so the parameters are checked too.
@@ -244,7 +250,8 @@ class TrainingRun {
     throw TrainingDiverged(epoch, b,
                            message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
                                    ": the optimizer's step made parameters NaN or Inf (learning rate ",
-                                   optimizer_.learning_rate(), "); ", kept));
+                                   optimizer_.learning_rate(), "); ", kept),
+                           history_);
   }
 
   /// After a divergence: put back finite parameters and say which.
@@ -306,12 +313,29 @@ class TrainingRun {
     if (stop || epoch + 1 == options_.epochs) return false;  // no next epoch to schedule
     if (schedule_) {
       const double rate = schedule_->next_rate(ScheduleState{epoch, base_rate_, optimizer_.learning_rate(), monitored});
-      require(std::isfinite(rate) && rate > 0, "fit: the learning-rate schedule gives ", rate, " for epoch ", epoch + 2,
-              " (a rate must be finite and > 0; e.g. schedule::cosine(E) reaches its min_rate, 0 by default, at epoch E",
-              " — train for E epochs or give min_rate > 0)");
+      require_usable_rate(rate, epoch);
       optimizer_.set_learning_rate(rate);
     }
     return true;
+  }
+
+  /// The rate a schedule gives for the epoch after `epoch` (0-based) must be finite and > 0.
+  static void require_usable_rate(double rate, int epoch) {
+    require(std::isfinite(rate) && rate > 0, "fit: the learning-rate schedule gives ", rate, " for epoch ", epoch + 2,
+            " (a rate must be finite and > 0; e.g. schedule::cosine(E) reaches its min_rate, 0 by default, at epoch E",
+            " — train for E epochs or give min_rate > 0)");
+  }
+  /// A schedule whose rates depend on the epoch only is run through every epoch before training,
+  /// so one that would fail mid-training is refused before the first step.
+  void require_usable_schedule() const {
+    if (!options_.schedule || !options_.schedule->depends_only_on_epoch()) return;
+    LearningRateSchedule probe(*options_.schedule);  // a copy: fresh state
+    const double base = optimizer_.learning_rate();
+    double rate = base;
+    for (int epoch = 0; epoch + 1 < options_.epochs; ++epoch) {
+      rate = probe.next_rate(ScheduleState{epoch, base, rate, 0.0});
+      require_usable_rate(rate, epoch);
+    }
   }
 
   Model& model_;

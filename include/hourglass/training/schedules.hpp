@@ -34,13 +34,25 @@ class LearningRateSchedule {
   explicit LearningRateSchedule(Function f) : factory_([f] { return f; }), run_(f) {}
   /// A schedule with state of its own, made anew by `make` for every copy.
   static LearningRateSchedule with_state(Factory make) { return LearningRateSchedule(std::move(make), 0); }
+  /// A schedule whose rate depends on the epoch and the base rate only (not on the losses): fit
+  /// then runs it through every epoch before training and refuses it up front if it ever gives a
+  /// rate that is not finite and > 0 (step, cosine).
+  static LearningRateSchedule of_epoch(Function f) {
+    LearningRateSchedule s(std::move(f));
+    s.epoch_only_ = true;
+    return s;
+  }
 
-  LearningRateSchedule(const LearningRateSchedule& other) : factory_(other.factory_), run_(factory_()) {}
+  LearningRateSchedule(const LearningRateSchedule& other)
+      : factory_(other.factory_), run_(factory_()), epoch_only_(other.epoch_only_) {}
   LearningRateSchedule& operator=(const LearningRateSchedule& other) {
     factory_ = other.factory_;
     run_ = factory_();
+    epoch_only_ = other.epoch_only_;
     return *this;
   }
+  /// Whether the rates are known before training (of_epoch): fit checks them all up front.
+  bool depends_only_on_epoch() const { return epoch_only_; }
   LearningRateSchedule(LearningRateSchedule&&) noexcept = default;
   LearningRateSchedule& operator=(LearningRateSchedule&&) noexcept = default;
 
@@ -51,6 +63,7 @@ class LearningRateSchedule {
   LearningRateSchedule(Factory make, int) : factory_(std::move(make)), run_(factory_()) {}
   Factory factory_;
   Function run_;
+  bool epoch_only_ = false;
 };
 
 namespace schedule {
@@ -59,7 +72,7 @@ namespace schedule {
 inline LearningRateSchedule step(int step_size, double gamma) {
   detail::require(step_size >= 1, "schedule::step: step_size must be >= 1, got ", step_size);
   detail::require(std::isfinite(gamma) && gamma > 0 && gamma <= 1, "schedule::step: gamma must be in (0, 1], got ", gamma);
-  return LearningRateSchedule([=](const ScheduleState& s) {
+  return LearningRateSchedule::of_epoch([=](const ScheduleState& s) {
     return s.base_rate * std::pow(gamma, static_cast<double>((s.epoch + 1) / step_size));
   });
 }
@@ -69,7 +82,7 @@ inline LearningRateSchedule step(int step_size, double gamma) {
 inline LearningRateSchedule cosine(int epochs, double min_rate = 0.0) {
   detail::require(epochs >= 1, "schedule::cosine: epochs must be >= 1, got ", epochs);
   detail::require(std::isfinite(min_rate) && min_rate >= 0, "schedule::cosine: min_rate must be >= 0, got ", min_rate);
-  return LearningRateSchedule([=](const ScheduleState& s) {
+  return LearningRateSchedule::of_epoch([=](const ScheduleState& s) {
     const double progress = std::min(1.0, static_cast<double>(s.epoch + 1) / epochs);
     return min_rate + (s.base_rate - min_rate) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
   });
