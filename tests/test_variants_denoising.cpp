@@ -49,3 +49,20 @@ TEST_CASE("denoising with masking noise beats a plain model on masked inputs", "
 TEST_CASE("denoising with salt-and-pepper noise beats a plain model on such inputs", "[variants][behaviour][denoising]") {
   compare(hg::SaltAndPepper{.fraction = 0.2}, "salt and pepper 0.2");
 }
+
+TEST_CASE("model.corrupt applies the model's corruption policies in order, through public API", "[variants][denoising]") {
+  using Layers = hg::Encoder<hg::Dense<8, 4, hg::Sigmoid>>;
+  using Out = hg::Decoder<hg::Dense<4, 8, hg::Sigmoid>>;
+  const Eigen::MatrixXf x = test::uniform(8, 5, 81).cast<float>();
+  const hg::Autoencoder<Layers, Out, hg::MaskingNoise, hg::GaussianNoise> model(1, {.fraction = 0.5}, {.sigma = 0.1});
+  hg::Random a(9), b(9);
+  const Eigen::MatrixXf noisy = model.corrupt(x, a);
+  Eigen::MatrixXf expected = x;
+  hg::MaskingNoise{.fraction = 0.5}.corrupt(expected, b);
+  hg::GaussianNoise{.sigma = 0.1}.corrupt(expected, b);
+  CHECK(noisy == expected);
+  CHECK(noisy != x);
+  const hg::Autoencoder<Layers, Out> plain(1);
+  CHECK(plain.corrupt(x, a) == x);  // nothing corrupts: the input itself
+  CHECK_THROWS_WITH(model.corrupt(Eigen::MatrixXf(7, 2), a), Catch::Contains("corrupt: expected a batch of 8 x n"));
+}

@@ -43,8 +43,28 @@ double clipped_bce(const Eigen::MatrixBase<D1>& reconstruction, const Eigen::Mat
 struct Row {
   std::string name;
   hg::ReconstructionMetrics metrics;
-  std::optional<double> seconds;
+  std::optional<double> seconds;  ///< training time; none: "loaded" (or nothing when !timed)
+  bool timed = true;
 };
+
+/// MSE/pixel, BCE/pixel (reconstructions clipped to [0, 1]) and SSE/image of reconstruct(inputs)
+/// against targets, in chunks of 4096 samples.
+template <class F>
+hg::ReconstructionMetrics score(F&& reconstruct, const Eigen::MatrixXf& inputs, const Eigen::MatrixXf& targets) {
+  double sse = 0, bce = 0;
+  const hg::Index n = inputs.cols();
+  for (hg::Index s = 0; s < n; s += 4096) {
+    const hg::Index m = std::min<hg::Index>(4096, n - s);
+    const Eigen::MatrixXf rec = reconstruct(inputs.middleCols(s, m));
+    sse += static_cast<double>((rec - targets.middleCols(s, m)).squaredNorm());
+    bce += clipped_bce(rec, targets.middleCols(s, m)) * static_cast<double>(m);
+  }
+  hg::ReconstructionMetrics r;
+  r.sse_per_sample = sse / static_cast<double>(n);
+  r.mse_per_element = r.sse_per_sample / static_cast<double>(inputs.rows());
+  r.bce_per_element = bce / static_cast<double>(n);
+  return r;
+}
 
 inline void print_table(const Data& data, const std::string& title, const std::vector<Row>& rows) {
   std::printf("\n%s test set (%lld images): %s\n", data.name.c_str(), static_cast<long long>(data.test.size()),
@@ -53,6 +73,7 @@ inline void print_table(const Data& data, const std::string& title, const std::v
   for (const auto& r : rows) {
     char time[32] = "loaded";
     if (r.seconds) std::snprintf(time, sizeof time, "%.1f s", *r.seconds);
+    if (!r.timed) time[0] = '\0';
     std::printf("%-16s %12.5f %12.5f %12.3f %12s\n", r.name.c_str(), r.metrics.mse_per_element,
                 r.metrics.bce_per_element.value_or(std::nan("")), r.metrics.sse_per_sample, time);
   }
@@ -238,20 +259,19 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   const double pca_seconds = seconds_since(pca_start);
   io::save_pca(o.out / "pca.safetensors", pca, {{"dataset", data.name}});
 
-  // The table.
-  Row ae{"autoencoder", hg::reconstruction_metrics(model, data.test.images), train_seconds};
-  Row lin{"PCA (k=" + std::to_string(components) + ")", {}, pca_seconds};
-  lin.metrics.mse_per_element = pca.mean_squared_error(data.test.images);
-  lin.metrics.sse_per_sample = lin.metrics.mse_per_element * static_cast<double>(data.test.images.rows());
-  {
-    double bce = 0;
-    const hg::Index chunk = 4096, n = data.test.size();
-    for (hg::Index s = 0; s < n; s += chunk) {
-      const hg::Index m = std::min(chunk, n - s);
-      bce += clipped_bce(pca.reconstruct(data.test.images.middleCols(s, m)), data.test.images.middleCols(s, m)) *
-             static_cast<double>(m);
-    }
-    lin.metrics.bce_per_element = bce / static_cast<double>(n);
+  // The table: clean test images in; for a denoising model also the test images corrupted by
+  // its own noise (model.corrupt, a fixed seed) in, the clean images as target.
+  const auto& test = data.test.images;
+  const auto pca_reconstruct = [&](const auto& x) { return pca.reconstruct(x); };
+  const auto ae_reconstruct = [&](const auto& x) { return model.reconstruct(x); };
+  std::vector<Row> table{{"autoencoder", hg::reconstruction_metrics(model, test), train_seconds},
+                         {"PCA (k=" + std::to_string(components) + ")", score(pca_reconstruct, test, test), pca_seconds}};
+  Eigen::MatrixXf noisy_test;
+  if constexpr (Model::corrupts_input) {
+    hg::Random noise(hg::stream_seed(o.seed, 7));
+    noisy_test = model.corrupt(test, noise);
+    table.push_back({"AE, noisy in", score(ae_reconstruct, noisy_test, test), {}, false});
+    table.push_back({"PCA, noisy in", score(pca_reconstruct, noisy_test, test), {}, false});
   }
   std::string title = std::string(Preset::name) + " " + arch.substr(0, arch.find(" |")) + ", " +
                       (o.variant == "plain" ? o.variant : io::policy_descriptions(model));
@@ -260,23 +280,33 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   } else {
     title += ", " + o.loss + ", " + o.optimizer + ", " + std::to_string(o.epochs) + " epochs";
   }
-  print_table(data, title, {ae, lin});
+  print_table(data, title, table);
+  if constexpr (Model::corrupts_input)
+    std::printf("Noisy in: the test images corrupted as in training (%s), scored against the clean images.\n",
+                io::policy_descriptions(model).c_str());
 
-  // reconstructions.png: originals, (the corrupted input,) autoencoder, PCA.
+  // reconstructions.png: originals, autoencoder, PCA; a denoising model's: originals, the noisy
+  // inputs (those the table scored), and the autoencoder's and PCA's reconstructions OF THEM.
   const auto picked = showcase(data.test.labels);
-  Eigen::MatrixXf originals(data.test.images.rows(), static_cast<hg::Index>(picked.size()));
-  for (std::size_t k = 0; k < picked.size(); ++k) originals.col(static_cast<hg::Index>(k)) = data.test.images.col(picked[k]);
+  Eigen::MatrixXf originals(test.rows(), static_cast<hg::Index>(picked.size())), shown_in(test.rows(), originals.cols());
+  for (std::size_t k = 0; k < picked.size(); ++k) {
+    originals.col(static_cast<hg::Index>(k)) = test.col(picked[k]);
+    if constexpr (Model::corrupts_input) {
+      shown_in.col(static_cast<hg::Index>(k)) = noisy_test.col(picked[k]);
+    } else {
+      shown_in.col(static_cast<hg::Index>(k)) = test.col(picked[k]);
+    }
+  }
   std::vector<Eigen::MatrixXf> rows{originals};
   std::vector<std::string> names{"input"};
   if constexpr (Model::corrupts_input) {
-    model.load_batch(data.test.images, std::span<const hg::Index>(picked));
-    rows.push_back(model.network().input(static_cast<hg::Index>(picked.size())));
+    rows.push_back(shown_in);
     names.push_back("noisy");
   }
-  rows.push_back(model.reconstruct(originals));
-  names.push_back("AE");
-  rows.push_back(pca.reconstruct(originals));
-  names.push_back("PCA");
+  rows.push_back(model.reconstruct(shown_in));
+  names.push_back(Model::corrupts_input ? "AE(noisy)" : "AE");
+  rows.push_back(pca.reconstruct(shown_in));
+  names.push_back(Model::corrupts_input ? "PCA(noisy)" : "PCA");
   const hg::Index per_row = originals.cols();
   Eigen::MatrixXf all(originals.rows(), per_row * static_cast<hg::Index>(rows.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) all.middleCols(static_cast<hg::Index>(i) * per_row, per_row) = rows[i];

@@ -151,28 +151,10 @@ int run_vae_model(const Options& o_in, const Data& data) {
     iwae_seconds = seconds_since(start);
   }
   const hg::Index active = model.active_units(test_images);
-  hg::ReconstructionMetrics ae;  // of decode(mu), in chunks
-  {
-    double sse = 0, bce = 0;
-    for (hg::Index s = 0; s < test_images.cols(); s += 4096) {
-      const hg::Index m = std::min<hg::Index>(4096, test_images.cols() - s);
-      const Eigen::MatrixXf rec = model.reconstruct(test_images.middleCols(s, m));
-      sse += static_cast<double>((rec - test_images.middleCols(s, m)).squaredNorm());
-      bce += clipped_bce(rec, test_images.middleCols(s, m)) * static_cast<double>(m);
-    }
-    ae.sse_per_sample = sse / static_cast<double>(test_images.cols());
-    ae.mse_per_element = ae.sse_per_sample / static_cast<double>(test_images.rows());
-    ae.bce_per_element = bce / static_cast<double>(test_images.cols());
-  }
+  const auto ae = score([&](const auto& x) { return model.reconstruct(x); }, test_images, test_images);  // decode(mu)
   hg::PCA<float> pca(Latent);
   pca.fit(data.train.images);
-  const double pca_mse = pca.mean_squared_error(test_images);
-  double pca_bce = 0;
-  for (hg::Index s = 0; s < test_images.cols(); s += 4096) {
-    const hg::Index m = std::min<hg::Index>(4096, test_images.cols() - s);
-    pca_bce += clipped_bce(pca.reconstruct(test_images.middleCols(s, m)), test_images.middleCols(s, m)) * static_cast<double>(m);
-  }
-  pca_bce /= static_cast<double>(test_images.cols());
+  const auto lin = score([&](const auto& x) { return pca.reconstruct(x); }, test_images, test_images);
 
   std::printf("\n%s test set (%lld images): VAE %s, %d latent units, %s%s\n", data.name.c_str(),
               static_cast<long long>(test_images.cols()), Preset::name, Latent, settings.describe().c_str(),
@@ -188,8 +170,8 @@ int run_vae_model(const Options& o_in, const Data& data) {
   std::printf("%-22s %12s %12s %12s\n", "reconstruction", "MSE/pixel", "BCE/pixel", "SSE/image");
   std::printf("%-22s %12.5f %12.5f %12.3f\n", "VAE decode(mu)", ae.mse_per_element, ae.bce_per_element.value_or(std::nan("")),
               ae.sse_per_sample);
-  std::printf("%-22s %12.5f %12.5f %12.3f\n", ("PCA (k=" + std::to_string(Latent) + ")").c_str(), pca_mse, pca_bce,
-              pca_mse * static_cast<double>(test_images.rows()));
+  std::printf("%-22s %12.5f %12.5f %12.3f\n", ("PCA (k=" + std::to_string(Latent) + ")").c_str(), lin.mse_per_element,
+              lin.bce_per_element.value_or(std::nan("")), lin.sse_per_sample);
   std::printf("Nats per image: sums over the 784 pixels (Bernoulli likelihood on grey levels) and the latent units, "
               "means over images.\n");
 

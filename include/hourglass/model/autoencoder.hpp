@@ -118,6 +118,20 @@ class BasicAutoencoder {
     detail::require_batch(x, input_size, "reconstruct");
     return network_.template forward_range<0, depth>(x);
   }
+  /// X as training feeds it to the encoder: a copy with every corruption policy applied in turn,
+  /// drawn from `rng` (X itself, as Scalar, when no policy corrupts). Use it to score denoising —
+  /// reconstruct(corrupt(X, rng)) against the clean X — or to show the noisy inputs.
+  template <class D>
+  Matrix<Scalar> corrupt(const Eigen::MatrixBase<D>& x, Random& rng) const {
+    detail::require_batch(x, input_size, "corrupt");
+    Matrix<Scalar> out = x.template cast<Scalar>();
+    if constexpr (corrupts_input) {
+      MatrixMap<Scalar> view(out.data(), out.rows(), out.cols());
+      std::apply([&](const auto&... p) { (corrupt_one(p, view, rng), ...); }, policies_);
+    }
+    return out;
+  }
+
   /// The mean reconstruction loss over X (no corruption, no penalties), in chunks of 4096
   /// samples so memory stays bounded; logits are used when the loss prefers them. A loss with a
   /// target range (BCE: [0, 1]) refuses data outside it (std::invalid_argument naming the sample).
@@ -319,7 +333,11 @@ class BasicAutoencoder {
   }
   template <class P>
   void corrupt_one(P& p, MatrixMap<Scalar>& input) {
-    if constexpr (requires { p.corrupt(input, noise_); }) p.corrupt(input, noise_);
+    corrupt_one(p, input, noise_);
+  }
+  template <class P>
+  static void corrupt_one(const P& p, MatrixMap<Scalar>& input, Random& rng) {
+    if constexpr (requires { p.corrupt(input, rng); }) p.corrupt(input, rng);
   }
 
   std::uint64_t seed_;
