@@ -28,7 +28,7 @@ using OtherActivation = hg::Autoencoder<hg::Encoder<hg::Dense<6, 4, hg::ELU>, hg
 
 /// A policy with no hooks, only a name and a description (as the variant policies provide).
 struct NamedPolicy {
-  static constexpr std::string_view name = "named";
+  [[maybe_unused]] static constexpr std::string_view name = "named";
   double strength = 0.5;
   std::string describe() const { return "named(strength=" + std::to_string(strength) + ")"; }
 };

@@ -4,6 +4,7 @@
 
 #include "io_helpers.hpp"
 
+#include <hourglass/hourglass.hpp>
 #include <hourglass/io.hpp>
 
 namespace hg = hourglass;

@@ -56,7 +56,8 @@ TEST_CASE("GaussianLatent: the stochastic pass's gradient matches finite differe
   using L3 = hg::GaussianLatent<3>;
   const Eigen::MatrixXd eps = test::normal(3, 4, 11), r = test::uniform(3, 4, 12, -1, 1);
   Eigen::MatrixXd h0 = test::uniform(6, 4, 13, -1.5, 1.5);
-  for (const auto& [weight, free_bits] : {std::pair{1.0, 0.0}, std::pair{0.3, 0.0}, std::pair{2.0, 0.6}}) {
+  for (const auto& setting : {std::pair{1.0, 0.0}, std::pair{0.3, 0.0}, std::pair{2.0, 0.6}}) {
+    const double weight = setting.first, free_bits = setting.second;  // (clang 14 cannot capture bindings)
     CAPTURE(weight, free_bits);
     auto objective = [&](const Eigen::VectorXd& flat) {
       const Eigen::Map<const Eigen::MatrixXd> h(flat.data(), 6, 4);

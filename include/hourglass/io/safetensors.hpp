@@ -57,6 +57,7 @@
 #include <iomanip>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -185,11 +186,35 @@ class SafetensorsReader {
     data_offset_ = 8 + static_cast<std::size_t>(n);
     const std::size_t data_size = bytes_.size() - data_offset_;
     nlohmann::json header;
+    // JSON parsers keep the last of two equal keys silently; the format forbids them, and a
+    // repeated tensor name must be reported as what it is, so the parse watches every object's keys.
+    std::vector<std::set<std::string>> open_objects;
+    std::string duplicate;
+    int duplicate_depth = 0;
+    const nlohmann::json::parser_callback_t watch_keys = [&](int depth, nlohmann::json::parse_event_t event,
+                                                             nlohmann::json& parsed) {
+      using Event = nlohmann::json::parse_event_t;
+      if (event == Event::object_start) {
+        open_objects.emplace_back();
+      } else if (event == Event::object_end) {
+        if (!open_objects.empty()) open_objects.pop_back();
+      } else if (event == Event::key && !open_objects.empty() && duplicate.empty()) {
+        std::string key = parsed.get<std::string>();
+        if (!open_objects.back().insert(key).second) {
+          duplicate = std::move(key);
+          duplicate_depth = depth;
+        }
+      }
+      return true;
+    };
     try {
-      header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + static_cast<std::ptrdiff_t>(data_offset_));
+      header = nlohmann::json::parse(bytes_.begin() + 8, bytes_.begin() + static_cast<std::ptrdiff_t>(data_offset_), watch_keys);
     } catch (const nlohmann::json::exception& e) {
       fail(hourglass::detail::message("garbage header: not valid JSON (", e.what(), ")"));
     }
+    if (!duplicate.empty())
+      fail(duplicate_depth <= 1 ? "garbage header: the name '" + duplicate + "' appears twice"
+                                : "garbage header: the key '" + duplicate + "' appears twice in one entry");
     if (!header.is_object()) fail("garbage header: the JSON header is not an object");
     std::vector<std::pair<std::size_t, std::size_t>> ranges;
     for (auto it = header.begin(); it != header.end(); ++it) {
@@ -353,10 +378,17 @@ std::string policy_description(const P& p) {
   }
 }
 
+/// model.policy<P>() behind a name that depends on P: a model without policies (a VAE) has no
+/// policy<P>() at all, and clang would look the member up for an empty pack as well.
+template <class P, class Model>
+const P& policy_of(const Model& model) {
+  return model.template policy<P>();
+}
+
 template <class Model, class F>
 void for_each_policy(const Model& model, F&& f) {
   [&]<class... P>(std::type_identity<std::tuple<P...>>) {
-    (f(model.template policy<P>()), ...);
+    (f(policy_of<P>(model)), ...);
   }(std::type_identity<typename Model::policy_types>{});
 }
 
