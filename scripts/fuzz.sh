@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) into build/fuzz and runs each
 # over its committed seed corpus for SECONDS seconds (default 30), one after the other.
-# Usage: scripts/fuzz.sh [seconds] [harness...]      harnesses: idx safetensors_model pca
+# Usage: scripts/fuzz.sh [seconds] [harness...]      harnesses: idx safetensors_model pca writers
 # New inputs go to build/fuzz/corpus/<harness>/ (never into the repository). A crash, a sanitizer
 # report, an uncaught exception, a huge allocation or a slow input fails the script and leaves the
 # input in build/fuzz/artifacts/; turn it into a regression test (tests/test_bad_input_files.cpp).
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 [[ $# -gt 0 ]] && shift
 harnesses=("$@")
-[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(idx safetensors_model pca)
+[[ ${#harnesses[@]} -gt 0 ]] || harnesses=(idx safetensors_model pca writers)
 
 scripts/install-deps.sh build examples fuzz
 build=${FUZZ_BUILD_DIR:-build/fuzz}

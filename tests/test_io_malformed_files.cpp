@@ -154,3 +154,22 @@ TEST_CASE("IDX images and labels: the wrong kind of file is named as such", "[io
     CHECK(e.reason() == "expected 3 dimensions (images: count, rows, columns), the header has 1");
   }
 }
+
+TEST_CASE("writers refuse, before writing, what their readers would refuse", "[io][bad_input][files]") {
+  test::TempDir dir;
+  io::SafetensorsWriter w;
+  const float x[2] = {1, 2};
+  CHECK_THROWS_WITH(w.add<float>("\xff\xfe", {2}, x), Catch::Contains("a tensor name must be UTF-8 text"));
+  CHECK_THROWS_WITH(w.add<float>("cut \xe2\x82", {2}, x), Catch::Contains("must be UTF-8"));  // a 3-byte form cut short
+  CHECK_THROWS_WITH(w.add<float>("overlong \xc0\xaf", {2}, x), Catch::Contains("must be UTF-8"));
+  CHECK_THROWS_WITH(w.set_metadata("k", "\xed\xa0\x80"), Catch::Contains("metadata keys and values must be UTF-8"));  // a surrogate
+  CHECK_NOTHROW(w.add<float>("poids \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", {2}, x));  // é, €, an emoji
+  w.save(dir / "ok.safetensors");
+  CHECK(io::SafetensorsReader(dir / "ok.safetensors").has("poids \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+
+  CHECK_THROWS_WITH(io::write_idx(dir / "a.idx", {}, {}), Catch::Contains("1 to 8 dimensions, got 0"));
+  CHECK_THROWS_WITH(io::write_idx(dir / "b.idx", std::vector<std::uint32_t>(9, 1), {1}), Catch::Contains("got 9"));
+  CHECK_THROWS_WITH(io::write_idx(dir / "c.idx", {2, 0}, {}), Catch::Contains("dimension 1 is 0"));
+  CHECK_FALSE(std::filesystem::exists(dir / "a.idx"));
+  CHECK_FALSE(std::filesystem::exists(dir / "c.idx"));
+}

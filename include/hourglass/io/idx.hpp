@@ -268,8 +268,14 @@ MnistData<Scalar> read_mnist(const std::filesystem::path& dir) {
 // ---- writing (for tests and generated data sets) -----------------------------------------
 
 /// Writes an IDX file of unsigned bytes, gzip-compressed when the name ends in ".gz". Atomic.
+/// Refuses (std::invalid_argument, nothing written) what read_idx would refuse: no dimensions or
+/// more than 8, a dimension of 0.
 inline void write_idx(const std::filesystem::path& path, const std::vector<std::uint32_t>& dims,
                       const std::vector<unsigned char>& data) {
+  hourglass::detail::require(!dims.empty() && dims.size() <= 8, "write_idx: ", path.string(), ": an IDX file has 1 to 8 dimensions, got ",
+                             dims.size());
+  for (std::size_t i = 0; i < dims.size(); ++i)
+    hourglass::detail::require(dims[i] > 0, "write_idx: ", path.string(), ": dimension ", i, " is 0 (IDX dimensions are >= 1)");
   std::vector<unsigned char> bytes{0, 0, 0x08, static_cast<unsigned char>(dims.size())};
   std::uint64_t total = 1;
   for (const std::uint32_t d : dims) {

@@ -89,6 +89,45 @@ struct TensorInfo {
   std::size_t begin = 0, end = 0;  ///< offsets into the data section
 };
 
+namespace detail {
+/// Whether s is well-formed UTF-8 (what a JSON header must hold; RFC 3629: no overlong forms,
+/// no surrogates, nothing above U+10FFFF).
+inline bool is_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // cut short
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static constexpr std::uint32_t smallest[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < smallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+}  // namespace detail
+
 /// Collects tensors and metadata, then writes one safetensors file atomically.
 class SafetensorsWriter {
  public:
@@ -99,6 +138,7 @@ class SafetensorsWriter {
   void add(const std::string& name, std::vector<std::int64_t> shape, const Scalar* data) {
     hourglass::detail::require(name != "__metadata__",
                                "SafetensorsWriter: a tensor cannot be named \"__metadata__\" (the header's metadata entry)");
+    hourglass::detail::require(detail::is_utf8(name), "SafetensorsWriter: a tensor name must be UTF-8 text (the header is JSON)");
     for (const auto& [existing, e] : entries_)
       hourglass::detail::require(existing != name, "SafetensorsWriter: tensor '", name, "' was added already");
     std::int64_t count = 1;
@@ -127,7 +167,12 @@ class SafetensorsWriter {
     const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
     add<Scalar>(name, {static_cast<std::int64_t>(rm.rows()), static_cast<std::int64_t>(rm.cols())}, rm.data());
   }
-  void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
+  /// Refuses (std::invalid_argument) a key or value that is not UTF-8 text: the header is JSON.
+  void set_metadata(const std::string& key, const std::string& value) {
+    hourglass::detail::require(detail::is_utf8(key) && detail::is_utf8(value),
+                               "SafetensorsWriter: metadata keys and values must be UTF-8 text (the header is JSON)");
+    metadata_[key] = value;
+  }
 
   /// The whole file as bytes.
   std::vector<unsigned char> serialize() const {
