@@ -55,19 +55,20 @@ struct BernoulliLikelihood {
               (-z.col(j).array().abs()).exp().log1p())
                  .sum();
   }
-  // The batch forms are D x BCE's per-element means (objectives/losses.hpp), whose shape checks
-  // they share.
+  // The values are D x BCE's per-element means (objectives/losses.hpp), whose shape checks they
+  // share; the logit gradient is written directly, in one pass.
   template <class Z, class Y>
   static typename Z::Scalar value_from_logits(const Eigen::MatrixBase<Z>& z, const Eigen::MatrixBase<Y>& y) {
     return BinaryCrossEntropy::value_from_logits(z, y) * static_cast<typename Z::Scalar>(z.rows());
   }
-  /// Writes dL/dZ = (A - Y) / n into g and returns L (from Z).
+  /// Writes dL/dZ = (A - Y) / n into g and returns L (from Z). One pass over g: this runs every
+  /// training step.
   template <class Z, class A, class Y, class G>
   static typename A::Scalar value_and_logit_gradient(const Z& z, const A& a, const Y& y, G&& g) {
-    const auto rows = static_cast<typename A::Scalar>(a.rows());
-    const auto value = BinaryCrossEntropy::value_and_logit_gradient(z, a, y, g);
-    g *= rows;
-    return value * rows;
+    detail::require_same_shape("BernoulliLikelihood::value_and_logit_gradient", "the logit matrix", z, "the output", a);
+    detail::require_same_shape("BernoulliLikelihood::value_and_logit_gradient", "the output", a, "the gradient buffer", g);
+    g = (a - y) / static_cast<typename A::Scalar>(a.cols());
+    return value_from_logits(z, y);  // checks the target's shape
   }
   /// Only a Sigmoid output layer can be a Bernoulli mean (others do not compile:
   /// needs_probability_output); these two keep the Loss concept whole and compute from A.

@@ -364,9 +364,6 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const E
   return TrainingRun<Model, Opt, L, D, V, LocalCommunicator>(model, optimizer, x, validation, options, loss, local).run();
 }
 
-}  // namespace detail
-
-namespace detail {
 template <class Model>
 struct DefaultLoss {
   using type = MeanSquaredError;
