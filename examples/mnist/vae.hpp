@@ -108,10 +108,9 @@ int run_vae_model(const Options& o_in, const Data& data) {
         {"batch", std::to_string(o.batch)}, {"learning_rate", std::to_string(o.lr)}, {"seed", std::to_string(o.seed)}};
     io::save_model(o.out / "model.safetensors", model, meta);
     write_vae_history(o.out / "history.csv", history);
-    std::vector<double> epochs, kl, total;
-    for (int e = 1; e <= history.epochs_run(); ++e) epochs.push_back(e);
+    std::vector<double> epochs, total;
     for (std::size_t e = 0; e < history.train_loss.size(); ++e) {
-      kl.push_back(history.train_penalty[e]);
+      epochs.push_back(static_cast<double>(e + 1));
       total.push_back(history.train_loss[e] + history.train_penalty[e]);
     }
     io::PlotOptions plot;
@@ -121,7 +120,7 @@ int run_vae_model(const Options& o_in, const Data& data) {
     io::write_png(o.out / "loss.png",
                   io::line_plot({{"train -ELBO", epochs, total, io::colors::palette[0]},
                                  {"train reconstruction", epochs, history.train_loss, io::colors::palette[2]},
-                                 {"train KL (weighted)", epochs, kl, io::colors::palette[3]},
+                                 {"train KL (weighted)", epochs, history.train_penalty, io::colors::palette[3]},
                                  {"test -ELBO", epochs, history.validation_loss, io::colors::palette[1]}},
                                 plot));
   }
