@@ -98,18 +98,35 @@ inline std::vector<hg::Index> showcase(const Eigen::VectorXi& labels, int per_la
   return picked;
 }
 
-/// Adam or RMSprop, chosen at run time: fit is compiled once per model and loss instead of once per
-/// optimizer as well (the example's variant files compile in about half the time).
+/// Adam, RMSprop or SGD, chosen at run time: fit is compiled once per model and loss instead of
+/// once per optimizer as well (the example's variant files compile in about half the time).
 class ChosenOptimizer {
  public:
   using Scalar = float;
-  static constexpr std::string_view name = "adam_or_rmsprop";
-  ChosenOptimizer(const std::string& which, double lr) {
-    if (which == "rmsprop") {
-      optimizer_.emplace<hg::RMSprop<float>>(hg::RMSpropOptions{.learning_rate = lr});
+  static constexpr std::string_view name = "chosen_optimizer";
+  explicit ChosenOptimizer(const Options& o) {
+    if (o.optimizer == "rmsprop") {
+      optimizer_.emplace<hg::RMSprop<float>>(hg::RMSpropOptions{
+          .learning_rate = o.lr, .momentum = std::max(o.momentum, 0.0), .weight_decay = o.weight_decay});
+    } else if (o.optimizer == "sgd") {
+      optimizer_.emplace<hg::SGD<float>>(hg::SGDOptions{.learning_rate = o.lr,
+                                                        .momentum = o.momentum < 0 ? 0.9 : o.momentum,
+                                                        .nesterov = o.nesterov,
+                                                        .weight_decay = o.weight_decay});
     } else {
-      optimizer_.emplace<hg::Adam<float>>(hg::AdamOptions{.learning_rate = lr});
+      optimizer_.emplace<hg::Adam<float>>(hg::AdamOptions{.learning_rate = o.lr, .weight_decay = o.weight_decay});
     }
+  }
+  /// "adam", "sgd (momentum 0.9, nesterov)", with ", weight decay 1e-05" when set.
+  static std::string describe(const Options& o) {
+    std::string d = o.optimizer;
+    if (o.optimizer == "sgd") {
+      d += " (momentum " + hg::detail::describe_number(o.momentum < 0 ? 0.9 : o.momentum) + (o.nesterov ? ", nesterov)" : ")");
+    } else if (o.optimizer == "rmsprop" && o.momentum > 0) {
+      d += " (momentum " + hg::detail::describe_number(o.momentum) + ")";
+    }
+    if (o.weight_decay > 0) d += ", weight decay " + hg::detail::describe_number(o.weight_decay);
+    return d;
   }
   void step(hg::ParameterBuffer<float>& buffer) {
     std::visit([&](auto& o) { o.step(buffer); }, optimizer_);
@@ -125,7 +142,7 @@ class ChosenOptimizer {
   }
 
  private:
-  std::variant<hg::Adam<float>, hg::RMSprop<float>> optimizer_;
+  std::variant<hg::Adam<float>, hg::RMSprop<float>, hg::SGD<float>> optimizer_;
 };
 
 template <class Model, class Opt, class Loss>
@@ -134,18 +151,21 @@ hg::History train(Model& model, Opt& optimizer, const Options& o, const Recipe& 
   fit.epochs = o.epochs;
   fit.batch_size = o.batch;
   fit.schedule = hg::schedule::cosine(o.epochs, o.lr * r.final_lr_fraction);
+  const bool validating = data.validation.cols() > 0;
+  if (o.patience > 0) fit.early_stopping = {.patience = o.patience, .min_delta = 0.0, .restore_best = true};
   // fit() redraws a progress line on a terminal; in a log, one line per epoch instead.
   if (isatty(STDERR_FILENO) != 1) {
-    fit.on_epoch = [](const hg::EpochInfo& e) {
-      std::printf("epoch %d/%d  train %.5f  test %.5f  lr %.2e  %.1f s\n", e.epoch + 1, e.epochs, e.train_loss,
-                  e.validation_loss.value_or(0.0), e.learning_rate, e.seconds);
+    fit.on_epoch = [validating](const hg::EpochInfo& e) {
+      std::printf("epoch %d/%d  train %.5f  %s %.5f  lr %.2e  %.1f s\n", e.epoch + 1, e.epochs, e.train_loss,
+                  validating ? "validation" : "test", e.validation_loss.value_or(0.0), e.learning_rate, e.seconds);
       std::fflush(stdout);
       return true;
     };
   }
-  // The test set's loss is recorded after each epoch for loss.png only; nothing is chosen by it
+  // With a validation split, it alone is watched (and early stopping chooses by it). Without one,
+  // the test set's loss is recorded after each epoch for loss.png only; nothing is chosen by it
   // (no early stopping, a fixed schedule), so the test figures stay unbiased.
-  return hg::fit(model, optimizer, data.train.images, data.test.images, fit, loss);
+  return hg::fit(model, optimizer, data.train.images, validating ? data.validation : data.test.images, fit, loss);
 }
 
 template <class Model, class Opt>
@@ -154,8 +174,9 @@ hg::History train_with_loss(Model& model, Opt& optimizer, const Options& o, cons
   return train(model, optimizer, o, r, data, hg::BCE{});
 }
 
-inline void write_history(const std::filesystem::path& path, const hg::History& h) {
-  std::string csv = "epoch,train_loss,test_loss,learning_rate,seconds\n";
+/// history.csv; `watched` names the per-epoch loss's data: "test" or "validation".
+inline void write_history(const std::filesystem::path& path, const hg::History& h, const std::string& watched) {
+  std::string csv = "epoch,train_loss," + watched + "_loss,learning_rate,seconds\n";
   for (int e = 0; e < h.epochs_run(); ++e) {
     char line[160];
     std::snprintf(line, sizeof line, "%d,%.8g,%.8g,%.6g,%.3f\n", e + 1, h.train_loss[static_cast<std::size_t>(e)],
@@ -212,6 +233,7 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
 
   std::optional<double> train_seconds;
   std::optional<hg::History> history;
+  const bool validating = data.validation.cols() > 0;
   if (!o.load.empty()) {
     // The library loads any file with the same layers (policies only shape training); this
     // program's tables and titles name the variant and its hyperparameters, so they must match.
@@ -223,12 +245,12 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
     io::load_model(o.load, model);
     std::printf("loaded %s (no training)\n", o.load.c_str());
   } else {
-    std::printf("training: %s loss, %s lr %g (cosine to %g), batch %d, %d epochs, seed %llu\n", o.loss.c_str(),
-                o.optimizer.c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs,
+    std::printf("training: %s loss, %s, lr %g (cosine to %g), batch %d, %d epochs, seed %llu\n", o.loss.c_str(),
+                ChosenOptimizer::describe(o).c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs,
                 static_cast<unsigned long long>(o.seed));
     std::fflush(stdout);
     const auto start = Clock::now();
-    ChosenOptimizer opt(o.optimizer, o.lr);
+    ChosenOptimizer opt(o);
     history = train_with_loss(model, opt, o, r, data);
     train_seconds = seconds_since(start);
     const std::map<std::string, std::string> meta{{"dataset", data.name},       {"preset", Preset::name},
@@ -236,9 +258,13 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
                                                   {"optimizer", o.optimizer},    {"epochs", std::to_string(o.epochs)},
                                                   {"batch", std::to_string(o.batch)},
                                                   {"learning_rate", std::to_string(o.lr)},
-                                                  {"seed", std::to_string(o.seed)}};
+                                                  {"seed", std::to_string(o.seed)},
+                                                  {"optimizer_settings", ChosenOptimizer::describe(o)},
+                                                  {"validation_images", std::to_string(data.validation.cols())},
+                                                  {"epochs_run", std::to_string(history->epochs_run())},
+                                                  {"best_epoch", std::to_string(history->best_epoch + 1)}};
     io::save_model(o.out / "model.safetensors", model, meta);
-    write_history(o.out / "history.csv", *history);
+    write_history(o.out / "history.csv", *history, validating ? "validation" : "test");
     std::vector<double> epochs;
     for (int e = 1; e <= history->epochs_run(); ++e) epochs.push_back(e);
     io::PlotOptions plot;
@@ -246,7 +272,7 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
     plot.x_label = "epoch";
     plot.y_label = o.loss == "mse" ? "MSE per pixel" : "BCE per pixel";
     io::write_png(o.out / "loss.png", io::line_plot({{"train", epochs, history->train_loss, io::colors::palette[0]},
-                                                     {"test", epochs, history->validation_loss, io::colors::palette[1]}},
+                                                     {validating ? "validation" : "test", epochs, history->validation_loss, io::colors::palette[1]}},
                                                     plot));
   }
 
@@ -281,6 +307,14 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
     title += ", " + o.loss + ", " + o.optimizer + ", " + std::to_string(o.epochs) + " epochs";
   }
   print_table(data, title, table);
+  if (validating) {
+    const auto v = hg::reconstruction_metrics(model, data.validation);
+    std::printf("Validation (the last %lld training images, held out): SSE/image %.3f, MSE/pixel %.5f",
+                static_cast<long long>(data.validation.cols()), v.sse_per_sample, v.mse_per_element);
+    if (history && history->best_epoch >= 0)
+      std::printf("; early stopping kept epoch %d of %d run", history->best_epoch + 1, history->epochs_run());
+    std::printf("\n");
+  }
   if constexpr (Model::corrupts_input)
     std::printf("Noisy in: the test images corrupted as in training (%s), scored against the clean images.\n",
                 io::policy_descriptions(model).c_str());

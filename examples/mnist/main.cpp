@@ -84,7 +84,21 @@ int main(int argc, char** argv) {
                      "vae: latent units, 20 (default) or 2")
       ->check(CLI::IsMember(sizes));
   app.add_option("--loss", o.loss, "reconstruction loss")->check(CLI::IsMember({"mse", "bce"}))->capture_default_str();
-  app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop"}))->capture_default_str();
+  app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop", "sgd"}))->capture_default_str();
+  app.add_option("--momentum", o.momentum, "sgd: momentum (default 0.9); rmsprop: momentum (default 0)")->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--nesterov", o.nesterov, "sgd: Nesterov's momentum");
+  app.add_option("--weight-decay", o.weight_decay,
+                 "decoupled weight decay: each step shrinks the weights by lr * this (AdamW; default 0)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--validation", o.validation,
+                 "hold out the last N training images for validation: the per-epoch error in loss.png and history.csv "
+                 "and early stopping use them, never the test set (default: hinton 5000, else 0: the test set's "
+                 "per-epoch loss is recorded for loss.png only)")
+      ->check(CLI::Range(0, 59999));
+  app.add_option("--patience", o.patience,
+                 "early stopping: stop after this many epochs without a lower validation error and keep the best "
+                 "epoch's parameters (needs --validation; default 0: off)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 60, conv 10, conv-keras 50)")
       ->check(CLI::PositiveNumber);
   app.add_option("--batch", o.batch, "batch size (default 128)")->check(CLI::PositiveNumber);
@@ -123,6 +137,30 @@ int main(int argc, char** argv) {
     }
     data.train = std::move(sets.train);
     data.test = std::move(sets.test);
+    if (o.validation < 0) o.validation = o.preset == "hinton" && o.variant != "vae" ? 5000 : 0;
+    if (o.variant == "vae" && (o.validation > 0 || o.patience > 0)) {
+      std::fprintf(stderr, "mnist: --validation and --patience are not offered for --variant vae (it follows PyTorch's "
+                           "example: a fixed number of epochs, the test -ELBO recorded per epoch for loss.png only)\n");
+      return 1;
+    }
+    if (o.patience > 0 && o.validation == 0) {
+      std::fprintf(stderr, "mnist: --patience needs a validation split (--validation N): early stopping never looks "
+                           "at the test set\n");
+      return 1;
+    }
+    if (o.validation > 0) {
+      // The last N training images, as the protocol: hyperparameters and the stopping point
+      // are chosen on them; the test set is scored once, at the end.
+      const long long n = data.train.size(), keep = n - o.validation;
+      if (keep < 1) {
+        std::fprintf(stderr, "mnist: --validation %d leaves no training images (%lld in %s)\n", o.validation,
+                     n, o.data.c_str());
+        return 1;
+      }
+      data.validation = data.train.images.rightCols(o.validation);
+      data.train.images = Eigen::MatrixXf(data.train.images.leftCols(keep));
+      data.train.labels = Eigen::VectorXi(data.train.labels.head(keep));
+    }
     std::printf("Eigen uses %d thread(s)\n", Eigen::nbThreads());
     if (o.variant == "plain") {
       switch (mnist::preset_kind(o)) {

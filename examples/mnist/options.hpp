@@ -22,7 +22,12 @@ struct Options {
   std::string preset = "small";    // small | hinton | conv | conv-keras
   int code_size = 0;               // 0: the preset's default (small 32, hinton 30, conv 32; conv-keras: fixed; vae 20)
   std::string loss = "bce";        // mse | bce
-  std::string optimizer = "adam";  // adam | rmsprop
+  std::string optimizer = "adam";  // adam | rmsprop | sgd
+  double momentum = -1;            // sgd: momentum (-1: 0.9); rmsprop: momentum (-1: 0)
+  bool nesterov = false;           // sgd: Nesterov's momentum
+  double weight_decay = 0;         // decoupled weight decay (AdamW-style) of every optimizer
+  int validation = -1;             // the last N training images held out for validation (-1: the preset's)
+  int patience = 0;                // early stopping on the validation error, restoring the best epoch (0: off)
   int epochs = 0;                  // 0: the preset's recipe
   int batch = 0;                   // 0: the preset's recipe
   double lr = 0;                   // 0: the preset's recipe
@@ -58,6 +63,7 @@ struct Recipe {
 struct Data {
   std::string name;  // "MNIST" or "Fashion-MNIST"
   hg::io::LabelledImages<float> train, test;
+  Eigen::MatrixXf validation;  // held out from the end of the training images (--validation); may be empty
   std::vector<std::string> label_names;
 };
 

@@ -83,7 +83,7 @@ int run_vae_model(const Options& o_in, const Data& data) {
     std::printf("loaded %s (no training)\n", o.load.c_str());
   } else {
     std::printf("training: %s lr %g (constant, as PyTorch's example), batch %d, %d epochs, seed %llu\n",
-                o.optimizer.c_str(), o.lr, o.batch, o.epochs, static_cast<unsigned long long>(o.seed));
+                ChosenOptimizer::describe(o).c_str(), o.lr, o.batch, o.epochs, static_cast<unsigned long long>(o.seed));
     std::fflush(stdout);
     hg::FitOptions fit;
     fit.epochs = o.epochs;
@@ -96,7 +96,7 @@ int run_vae_model(const Options& o_in, const Data& data) {
       std::fflush(stdout);
       return true;
     };
-    ChosenOptimizer opt(o.optimizer, o.lr);
+    ChosenOptimizer opt(o);
     const auto start = Clock::now();
     // The test set's -ELBO is recorded after each epoch for loss.png only (PyTorch's example
     // prints the same); nothing is chosen by it.
