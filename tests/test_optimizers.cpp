@@ -81,6 +81,29 @@ TEST_CASE("SGD with momentum: two steps by hand (and Nesterov)", "[optimizers]")
   CHECK(c.values[0] == Approx(1.0 - 0.19));
 }
 
+TEST_CASE("SGD's momentum schedule (Sutskever et al. 2013, eq. 5): the rungs, and steps by hand", "[optimizers]") {
+  hg::SGD<double> sgd({.learning_rate = 0.1, .momentum = 0.9, .nesterov = true, .momentum_schedule = true});
+  // 1 - 1/(2k), k = floor(t / 250) + 1, capped at 0.9.
+  CHECK(sgd.momentum_at(0) == 0.5);
+  CHECK(sgd.momentum_at(249) == 0.5);
+  CHECK(sgd.momentum_at(250) == 0.75);
+  CHECK(sgd.momentum_at(500) == Approx(1.0 - 1.0 / 6.0).epsilon(1e-15));
+  CHECK(sgd.momentum_at(750) == 0.875);
+  CHECK(sgd.momentum_at(1000) == 0.9);  // 0.9 = 1 - 1/10: the cap reached at rung 5
+  CHECK(sgd.momentum_at(100000) == 0.9);
+  hg::SGD<double> fast({.learning_rate = 0.1, .momentum = 0.99, .nesterov = true, .momentum_schedule = true,
+                        .momentum_period = 1});
+  auto b = buffer(1.0, 0.0);
+  b.gradients << 1.0, 0.0;
+  fast.step(b);  // t = 0, mu 0.5: buf = g = 1; p -= 0.1 (g + 0.5 buf) = 0.15
+  CHECK(b.values[0] == Approx(0.85).epsilon(1e-15));
+  b.gradients << 2.0, 0.0;
+  fast.step(b);  // t = 1, mu 0.75: buf = 0.75 * 1 + 2 = 2.75; p -= 0.1 (2 + 0.75 * 2.75) = 0.40625
+  CHECK(b.values[0] == Approx(0.85 - 0.40625).epsilon(1e-15));
+  CHECK_THROWS_WITH(hg::SGD<double>({.momentum_schedule = true}), Catch::Contains("momentum_schedule needs momentum > 0"));
+  CHECK_THROWS_WITH(hg::SGD<double>({.momentum = 0.9, .momentum_period = 0}), Catch::Contains("momentum_period"));
+}
+
 TEST_CASE("optimizers reject bad hyperparameters with the parameter's name", "[optimizers][bad_input]") {
   CHECK_THROWS_WITH(hg::Adam<float>({.learning_rate = 0.0}), Catch::Contains("learning rate"));
   CHECK_THROWS_WITH(hg::Adam<float>({.beta1 = 1.0}), Catch::Contains("beta1"));

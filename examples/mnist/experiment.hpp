@@ -112,7 +112,8 @@ class ChosenOptimizer {
       optimizer_.emplace<hg::SGD<float>>(hg::SGDOptions{.learning_rate = o.lr,
                                                         .momentum = o.momentum < 0 ? 0.9 : o.momentum,
                                                         .nesterov = o.nesterov,
-                                                        .weight_decay = o.weight_decay});
+                                                        .weight_decay = o.weight_decay,
+                                                        .momentum_schedule = o.momentum_schedule});
     } else {
       optimizer_.emplace<hg::Adam<float>>(hg::AdamOptions{.learning_rate = o.lr, .weight_decay = o.weight_decay});
     }
@@ -121,7 +122,8 @@ class ChosenOptimizer {
   static std::string describe(const Options& o) {
     std::string d = o.optimizer;
     if (o.optimizer == "sgd") {
-      d += " (momentum " + hg::detail::describe_number(o.momentum < 0 ? 0.9 : o.momentum) + (o.nesterov ? ", nesterov)" : ")");
+      d += std::string(o.momentum_schedule ? " (momentum rising to " : " (momentum ") +
+           hg::detail::describe_number(o.momentum < 0 ? 0.9 : o.momentum) + (o.nesterov ? ", nesterov)" : ")");
     } else if (o.optimizer == "rmsprop" && o.momentum > 0) {
       d += " (momentum " + hg::detail::describe_number(o.momentum) + ")";
     }

@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   app.add_option("--optimizer", o.optimizer, "optimizer")->check(CLI::IsMember({"adam", "rmsprop", "sgd"}))->capture_default_str();
   app.add_option("--momentum", o.momentum, "sgd: momentum (default 0.9); rmsprop: momentum (default 0)")->check(CLI::Range(0.0, 1.0));
   app.add_flag("--nesterov", o.nesterov, "sgd: Nesterov's momentum");
+  app.add_flag("--momentum-schedule", o.momentum_schedule,
+               "sgd: momentum 0.5, 0.75, 0.83, ... rising every 250 steps up to --momentum (Sutskever et al. 2013)");
   app.add_option("--weight-decay", o.weight_decay,
                  "decoupled weight decay: each step shrinks the weights by lr * this (AdamW; default 0)")
       ->check(CLI::NonNegativeNumber);

@@ -25,6 +25,7 @@ struct Options {
   std::string optimizer = "adam";  // adam | rmsprop | sgd
   double momentum = -1;            // sgd: momentum (-1: 0.9); rmsprop: momentum (-1: 0)
   bool nesterov = false;           // sgd: Nesterov's momentum
+  bool momentum_schedule = false;  // sgd: Sutskever et al. (2013)'s rising momentum, up to --momentum
   double weight_decay = 0;         // decoupled weight decay (AdamW-style) of every optimizer
   int validation = -1;             // the last N training images held out for validation (-1: the preset's)
   int patience = 0;                // early stopping on the validation error, restoring the best epoch (0: off)

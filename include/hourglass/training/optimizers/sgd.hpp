@@ -3,6 +3,10 @@
 // PyTorch's torch.optim.SGD (dampening 0):  b = mu b + g  (b = g on the first step),
 //   p = p - lr b            or, with nesterov, p = p - lr (g + mu b).
 // Decoupled weight decay (if > 0) first shrinks p by (1 - lr wd).
+// With momentum_schedule, step t (0-based) uses mu_t = min(1 - 2^(-1 - log2(floor(t / 250) + 1)), mu)
+// = min(1 - 1 / (2 (floor(t / 250) + 1)), mu): 0.5, 0.75, 0.833, 0.875, ... up to `momentum` —
+// Sutskever, Martens, Dahl & Hinton (2013), "On the importance of initialization and momentum in
+// deep learning", eq. (5), the schedule with which they trained this library's `hinton` autoencoder.
 #pragma once
 
 #include "optimizer.hpp"
@@ -14,6 +18,10 @@ struct SGDOptions {
   double momentum = 0.0;
   bool nesterov = false;
   double weight_decay = 0.0;  ///< decoupled: p *= 1 - lr * weight_decay before the update
+  /// Sutskever et al. (2013) eq. (5): the momentum rises 0.5, 0.75, 0.833, ... every
+  /// momentum_period steps, up to `momentum` (which then is the maximum).
+  bool momentum_schedule = false;
+  int momentum_period = 250;  ///< steps per rung of the schedule (the paper's 250)
 };
 
 template <class Scalar_ = float>
@@ -27,13 +35,23 @@ class SGD : public detail::OptimizerCore<Scalar_> {
     detail::require_in_unit_interval(name, "momentum", options.momentum);
     detail::require_non_negative(name, "weight_decay", options.weight_decay);
     detail::require(!options.nesterov || options.momentum > 0, "sgd: nesterov needs momentum > 0");
+    detail::require(!options.momentum_schedule || options.momentum > 0, "sgd: momentum_schedule needs momentum > 0 (its maximum)");
+    detail::require(options.momentum_period >= 1, "sgd: momentum_period must be >= 1, got ", options.momentum_period);
+  }
+
+  /// The momentum of step `step` (0-based): `momentum`, or under momentum_schedule
+  /// min(1 - 1 / (2 (floor(step / momentum_period) + 1)), momentum).
+  double momentum_at(long long step) const {
+    if (!options_.momentum_schedule) return options_.momentum;
+    const double rung = static_cast<double>(step / options_.momentum_period) + 1.0;
+    return std::min(1.0 - 0.5 / rung, options_.momentum);
   }
 
   void step(ParameterBuffer<Scalar>& buffer) {
     this->begin_step(buffer, name);
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar decay = Scalar(1) - lr * static_cast<Scalar>(options_.weight_decay);
-    const Scalar mu = static_cast<Scalar>(options_.momentum);
+    const Scalar mu = static_cast<Scalar>(momentum_at(this->steps() - 1));  // steps() counts this step
     if (options_.momentum > 0) detail::ensure_state(velocity_, buffer.size(), name);
     detail::for_each_chunk(buffer.size(), [&](Index i, Index len) {
       ArrayMap<Scalar> p(buffer.values.data() + i, len);
