@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and the machine lacks.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, blas, bench, python, sanitize, fuzz
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), examples, blas, bench, python, sanitize, fuzz, mpi
 set -euo pipefail
 
 declare -A groups=(
@@ -17,6 +17,9 @@ declare -A groups=(
   # bench: the peers of benchmarks/compare/run.sh; OpenBLAS so numpy/PyTorch do not fall back to
   # the reference BLAS (and its headers and link library for -DHOURGLASS_BLAS=ON); matplotlib for the
   # plot of scripts/vs-pca.sh.
+  # mpi: Debian's OpenMPI (mpiexec and the C/C++ bindings), for -DHOURGLASS_MPI=ON: the distributed
+  # training of hourglass/distributed.hpp, its tests and the example under mpirun.
+  [mpi]="openmpi-bin libopenmpi-dev"
   [bench]="python3-torch python3-sklearn python3-numpy python3-matplotlib libopenblas0-pthread libopenblas-dev"
 )
 wanted=()

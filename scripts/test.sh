@@ -7,7 +7,7 @@
 # "release asan fuzz"); HOURGLASS_FUZZ_SECONDS sets the time per fuzz harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh build examples blas python sanitize fuzz
+scripts/install-deps.sh build examples blas python sanitize fuzz mpi
 stages=" ${HOURGLASS_TEST_STAGES:-release asan fuzz} "
 jobs=$(nproc)
 stage() { echo "== test.sh: $1 ($(date +%T), ${SECONDS}s so far)"; }
@@ -15,7 +15,7 @@ stage() { echo "== test.sh: $1 ($(date +%T), ${SECONDS}s so far)"; }
 if [[ $stages == *" release "* ]]; then
   stage "release build and tests"
   build=${BUILD_DIR:-build/test}
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=ON \
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=ON -DHOURGLASS_MPI=ON \
         -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$build" -j "$jobs"
   ctest --test-dir "$build" -j "$jobs" --output-on-failure "$@"

@@ -30,6 +30,7 @@
 #include "../objectives/loss.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <tuple>
@@ -216,6 +217,47 @@ class BasicAutoencoder {
     batch_size_ = n;
   }
 
+  /// The same, with each sample's corruption drawn from its own stream, keyed by the model's
+  /// noise seed, `draw` and the sample's column index in X: the noise a sample gets does not
+  /// depend on which batch, or which process of a distributed fit, it lands in. fit passes the
+  /// epoch as `draw` (so one process with a global batch and N processes with its slices corrupt
+  /// alike). Without corruption policies it is load_batch(x, columns).
+  template <class D>
+  void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns, std::uint64_t draw) {
+    if constexpr (!corrupts_input) {
+      load_batch(x, columns);
+    } else {
+      detail::require_batch_columns(x, input_size, columns);
+      const Index n = static_cast<Index>(columns.size());
+      reserve(n);
+      auto clean = batch_target(n);
+      for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
+      auto input = network_.input(n);
+      input = clean;
+      const std::uint64_t key = stream_seed(stream_seed(seed_, 2), draw + 1);
+      for (Index k = 0; k < n; ++k) {
+        Random rng(stream_seed(key, static_cast<std::uint64_t>(columns[static_cast<std::size_t>(k)]) + 1));
+        MatrixMap<Scalar> column(input.data() + k * input_size, input_size, 1);
+        std::apply([&](auto&... p) { (corrupt_one(p, column, rng), ...); }, policies_);
+      }
+      batch_size_ = n;
+    }
+  }
+
+  // ---- distributed training (training/fit.hpp with a Communicator) -------------------------
+  /// Batch statistics across processes: a penalty that needs a statistic of the whole batch
+  /// (SparseKL's mean activation) passes its per-process sums over this process's n samples;
+  /// they come back summed over the processes of a distributed fit, and the return value is the
+  /// global batch's sample count. On one process (no reducer installed) nothing changes and n
+  /// comes back.
+  Index reduce_batch_sums(std::span<Scalar> sums, Index n) {
+    if (!batch_reducer_) return n;
+    return batch_reducer_(sums, n);
+  }
+  /// Installed by fit for the run of a distributed fit (and removed after it): sums `sums` over
+  /// processes in place and returns the summed count.
+  void set_batch_reducer(std::function<Index(std::span<Scalar>, Index)> reducer) { batch_reducer_ = std::move(reducer); }
+
   /// Whether this loss computes its gradient from the output layer's logits.
   template <Loss L>
   static constexpr bool loss_uses_logits = L::template uses_logits<typename layer_type<depth - 1>::activation>;
@@ -347,6 +389,7 @@ class BasicAutoencoder {
   Matrix<Scalar> target_;
   Matrix<Scalar> explicit_target_;  ///< compute_gradients(loss, input, target)'s target
   Index batch_size_ = 0;
+  std::function<Index(std::span<Scalar>, Index)> batch_reducer_;
 };
 
 /// The float model — what most users want.

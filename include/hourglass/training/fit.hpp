@@ -7,6 +7,14 @@
 // finite, step the optimizer. After the epoch: validation loss, history, callbacks, early
 // stopping, learning-rate schedule. docs/design.md draws the same flow. The schedule in
 // FitOptions is copied per call, so its state (reduce-on-plateau's) starts afresh every fit.
+//
+// Distributed (a Communicator of N > 1 processes; hourglass/distributed.hpp for MPI's): every
+// process holds the whole data set and a model of the same seed, so all walk one permutation;
+// parameters start from process 0's; each global batch of
+// N * batch_size samples is cut into N contiguous slices whose sizes differ by at most one (the
+// last, short batch too: a process may get none), process r takes slice r. Losses, penalties and
+// gradients are weighted by slice / global batch and summed, so N processes with batch_size b
+// take the steps of one process with batch_size N b (docs/distributed.md).
 #pragma once
 
 #include "../core/config.hpp"
@@ -20,8 +28,10 @@
 #include "progress.hpp"
 #include "schedules.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -29,6 +39,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hourglass {
@@ -139,14 +150,23 @@ class TrainingRun {
         progress_(comm.rank() == 0 ? options.progress : Progress::never) {}
 
   History run() {
-    validate();
+    collectively([&] { validate(); });
+    require_same_seed();
     const FlushDenormals flush(options_.flush_denormals);
     n_ = x_.cols();
-    batch_ = std::min(options_.batch_size, n_);
+    processes_ = comm_.size();
+    batch_ = std::min(options_.batch_size * static_cast<Index>(processes_), n_);  // the global batch
     batches_ = (n_ + batch_ - 1) / batch_;
     order_.resize(static_cast<std::size_t>(n_));
     std::iota(order_.begin(), order_.end(), Index{0});
-    model_.reserve(batch_);
+    model_.reserve((batch_ + processes_ - 1) / processes_);
+    const BatchReducerGuard reducer(*this);
+    if (processes_ > 1) {
+      // One starting point for all: process 0's parameters.
+      comm_.broadcast(std::span<Scalar>(model_.parameters().values.data(),
+                                        static_cast<std::size_t>(model_.parameters().size())),
+                      0);
+    }
     base_rate_ = optimizer_.learning_rate();
     if (options_.schedule) schedule_.emplace(*options_.schedule);  // a copy: its state starts afresh
     for (int epoch = 0; epoch < options_.epochs; ++epoch) {
@@ -163,6 +183,84 @@ class TrainingRun {
   };
 
   bool early() const { return options_.early_stopping.patience > 0; }
+
+  /// Runs f on every process; if it throws on any, every process throws the same
+  /// std::invalid_argument naming the first failing process and its message (no process goes on
+  /// alone into a collective call the others never make). On one process f runs as is.
+  template <class F>
+  void collectively(F&& f) {
+    if (comm_.size() == 1) {
+      f();
+      return;
+    }
+    std::string error;
+    try {
+      f();
+    } catch (const std::exception& e) {
+      error = e.what();
+      if (error.empty()) error = "an exception without a message";
+    }
+    const int n = comm_.size();
+    std::vector<double> failed(static_cast<std::size_t>(n), 0.0);
+    failed[static_cast<std::size_t>(comm_.rank())] = error.empty() ? 0.0 : 1.0;
+    comm_.allreduce_sum(std::span<double>(failed));
+    int first = -1;
+    for (int r = 0; r < n && first < 0; ++r)
+      if (failed[static_cast<std::size_t>(r)] > 0) first = r;
+    if (first < 0) return;
+    double length = static_cast<double>(error.size());
+    comm_.broadcast(std::span<double>(&length, 1), first);
+    std::vector<double> text(static_cast<std::size_t>(length));
+    for (std::size_t i = 0; i < text.size() && comm_.rank() == first; ++i)
+      text[i] = static_cast<double>(static_cast<unsigned char>(error[i]));
+    comm_.broadcast(std::span<double>(text), first);
+    std::string message_of_first(text.size(), ' ');
+    for (std::size_t i = 0; i < text.size(); ++i) message_of_first[i] = static_cast<char>(static_cast<int>(text[i]));
+    throw std::invalid_argument(message("fit: process ", first, " of ", n, " failed, so all stop: ", message_of_first));
+  }
+
+  /// The processes' models must share a seed: it orders the samples (every process walks the
+  /// same permutation) and keys the corruption noise. Compared with process 0's (the broadcast
+  /// outside `collectively`: every process makes the same collective calls in the same order).
+  void require_same_seed() {
+    if (comm_.size() == 1) return;
+    if constexpr (requires { model_.seed(); }) {
+      const std::uint64_t mine = model_.seed();
+      double parts[2] = {static_cast<double>(mine >> 32), static_cast<double>(mine & 0xFFFFFFFFu)};
+      comm_.broadcast(std::span<double>(parts, 2), 0);
+      const std::uint64_t first = (static_cast<std::uint64_t>(parts[0]) << 32) | static_cast<std::uint64_t>(parts[1]);
+      collectively([&] {
+        require(first == mine, "fit: this process's model was built with seed ", mine, ", process 0's with seed ",
+                first, ": a distributed fit needs one seed on every process (it orders the samples and keys the noise)");
+      });
+    }
+  }
+
+  /// Installs the model's batch-statistics reducer (SparseKL's mean activation over the global
+  /// batch) for the run of a distributed fit, and removes it after.
+  struct BatchReducerGuard {
+    TrainingRun& run;
+    explicit BatchReducerGuard(TrainingRun& r) : run(r) {
+      if constexpr (requires { r.model_.set_batch_reducer(nullptr); }) {
+        if (r.processes_ > 1)
+          r.model_.set_batch_reducer([&r](std::span<Scalar> sums, Index n) {
+            if (r.without_samples_) {  // a process without samples in this batch adds nothing
+              std::fill(sums.begin(), sums.end(), Scalar(0));
+              n = 0;
+            }
+            r.comm_.allreduce_sum(sums);
+            double count = static_cast<double>(n);
+            r.comm_.allreduce_sum(std::span<double>(&count, 1));
+            return static_cast<Index>(count);
+          });
+      }
+    }
+    ~BatchReducerGuard() {
+      if constexpr (requires { run.model_.set_batch_reducer(nullptr); }) run.model_.set_batch_reducer(nullptr);
+    }
+    BatchReducerGuard(const BatchReducerGuard&) = delete;
+    BatchReducerGuard& operator=(const BatchReducerGuard&) = delete;
+  };
 
   void validate() {
     static_assert(std::is_same_v<typename Opt::Scalar, Scalar>,
@@ -209,12 +307,41 @@ class TrainingRun {
     return finish_epoch(epoch, loss_sum, penalty_sum, seconds);
   }
 
+  /// This process's slice [first, first + count) of the global batch [first, first + count):
+  /// process r of N takes [count r / N, count (r + 1) / N).
+  std::pair<Index, Index> my_slice(Index first, Index count) const {
+    const Index r = comm_.rank(), n = processes_;
+    const Index lo = count * r / n, hi = count * (r + 1) / n;
+    return {first + lo, hi - lo};
+  }
+
   /// Draw, gradients, combine, check, step.
   BatchResult run_batch(int epoch, Index b, Index first, Index count) {
-    model_.load_batch(x_, std::span<const Index>(order_).subspan(static_cast<std::size_t>(first),
-                                                                 static_cast<std::size_t>(count)));
-    const auto objective = model_.compute_gradients(loss_);
-    const BatchResult r = combine(objective);
+    const auto [mine, m] = my_slice(first, count);
+    Objective<Scalar> objective{};
+    if (m > 0) {
+      const auto columns = std::span<const Index>(order_).subspan(static_cast<std::size_t>(mine), static_cast<std::size_t>(m));
+      // Corruption keyed by (epoch, sample) where the model offers it: a sample's noise does not
+      // depend on the batch or process it lands in.
+      if constexpr (requires { model_.load_batch(x_, columns, std::uint64_t{}); }) {
+        model_.load_batch(x_, columns, static_cast<std::uint64_t>(epoch));
+      } else {
+        model_.load_batch(x_, columns);
+      }
+      objective = model_.compute_gradients(loss_);
+    } else {
+      // A process without samples in the (last, short) batch: its share is zero. A model with
+      // batch statistics still runs one sample, contributing nothing, so that it makes the
+      // same collective calls as the others (SparseKL's reduction inside the backward pass).
+      if constexpr (requires { model_.set_batch_reducer(nullptr); }) {
+        without_samples_ = true;
+        model_.load_batch(x_, std::span<const Index>(order_).subspan(static_cast<std::size_t>(first), 1));
+        model_.compute_gradients(loss_);
+        without_samples_ = false;
+      }
+      model_.parameters().gradients.setZero();
+    }
+    const BatchResult r = combine(objective, m, count);
     check_gradients(epoch, b, r);
     optimizer_.step(model_.parameters());
     check_parameters(epoch, b);
@@ -223,12 +350,37 @@ class TrainingRun {
 
   /// The seam for data parallelism: gradients and the batch's numbers summed over processes.
   /// On one process the identity.
-  BatchResult combine(const Objective<Scalar>& objective) {
+  /// Each process's means over its `mine` samples are weighted by mine / global before the sum,
+  /// which makes them the global batch's means.
+  BatchResult combine(const Objective<Scalar>& objective, Index mine, Index global) {
+    double numbers[2] = {static_cast<double>(objective.loss), static_cast<double>(objective.penalty)};
+    if (processes_ == 1) return {numbers[0], numbers[1]};
+    const double share = static_cast<double>(mine) / static_cast<double>(global);
+    if (mine > 0) model_.parameters().gradients *= static_cast<Scalar>(share);
+    numbers[0] *= share;
+    numbers[1] *= share;
     comm_.allreduce_sum(std::span<Scalar>(model_.parameters().gradients.data(),
                                           static_cast<std::size_t>(model_.parameters().size())));
-    double numbers[2] = {static_cast<double>(objective.loss), static_cast<double>(objective.penalty)};
     comm_.allreduce_sum(std::span<double>(numbers, 2));
     return {numbers[0], numbers[1]};
+  }
+
+  /// The validation loss: on N processes each scores a slice and the weighted sum is reduced.
+  double validation_loss() {
+    if (processes_ == 1) return model_.evaluate(loss_, *validation_);
+    const Index total = validation_->cols();
+    const auto [first, m] = my_slice(0, total);
+    double value = m > 0 ? model_.evaluate(loss_, validation_->middleCols(first, m)) * static_cast<double>(m) : 0.0;
+    comm_.allreduce_sum(std::span<double>(&value, 1));
+    return value / static_cast<double>(total);
+  }
+
+  /// A stop asked for on any process (on_epoch returning false) stops all.
+  bool any_process(bool flag) {
+    if (processes_ == 1) return flag;
+    double votes = flag ? 1.0 : 0.0;
+    comm_.allreduce_sum(std::span<double>(&votes, 1));
+    return votes > 0;
   }
 
   /// Divergence is decided from combined values, so every process decides alike.
@@ -284,7 +436,7 @@ class TrainingRun {
     info.train_penalty = penalty_sum / static_cast<double>(n_);
     info.seconds = seconds;
     info.learning_rate = optimizer_.learning_rate();
-    if (validation_) info.validation_loss = model_.evaluate(loss_, *validation_);
+    if (validation_) info.validation_loss = validation_loss();
 
     history_.train_loss.push_back(info.train_loss);
     history_.train_penalty.push_back(info.train_penalty);
@@ -305,7 +457,7 @@ class TrainingRun {
         history_.stopped_early = true;
       }
     }
-    if (options_.on_epoch && !options_.on_epoch(info)) stop = true;
+    if (any_process(options_.on_epoch && !options_.on_epoch(info))) stop = true;
     progress_.finish_epoch(message("epoch ", epoch + 1, "/", options_.epochs, "  loss ", info.train_loss,
                                    info.validation_loss ? message("  val ", *info.validation_loss) : std::string(), "  ",
                                    static_cast<long long>(static_cast<double>(n_) / seconds), " samples/s  ", seconds,
@@ -347,7 +499,9 @@ class TrainingRun {
   Comm& comm_;
   ProgressLine progress_;
   std::optional<LearningRateSchedule> schedule_;
-  Index n_ = 0, batch_ = 0, batches_ = 0;
+  Index n_ = 0, batch_ = 0, batches_ = 0;  // batch_: the global batch (batch_size per process times N)
+  int processes_ = 1;
+  bool without_samples_ = false;  // this process has no samples in the current batch
   std::vector<Index> order_;
   double base_rate_ = 0;
   History history_;
@@ -357,11 +511,10 @@ class TrainingRun {
   int bad_epochs_ = 0;
 };
 
-template <class Model, Optimizer Opt, Loss L, class D, class V>
+template <class Model, Optimizer Opt, Loss L, class D, class V, Communicator C = LocalCommunicator>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
-            const FitOptions& options, const L& loss) {
-  LocalCommunicator local;
-  return TrainingRun<Model, Opt, L, D, V, LocalCommunicator>(model, optimizer, x, validation, options, loss, local).run();
+            const FitOptions& options, const L& loss, C& comm) {
+  return TrainingRun<Model, Opt, L, D, V, C>(model, optimizer, x, validation, options, loss, comm).run();
 }
 
 template <class Model>
@@ -383,7 +536,8 @@ using default_loss_t = typename detail::DefaultLoss<Model>::type;
 template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, class D>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const FitOptions& options = {},
             const L& loss = {}) {
-  return detail::fit(model, optimizer, x, static_cast<const Eigen::MatrixBase<D>*>(nullptr), options, loss);
+  LocalCommunicator local;
+  return detail::fit(model, optimizer, x, static_cast<const Eigen::MatrixBase<D>*>(nullptr), options, loss, local);
 }
 
 /// The same, reporting the loss on `validation` after every epoch (and monitoring it for early
@@ -391,7 +545,25 @@ History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const F
 template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, class D, class V>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>& validation,
             const FitOptions& options = {}, const L& loss = {}) {
-  return detail::fit(model, optimizer, x, &validation, options, loss);
+  LocalCommunicator local;
+  return detail::fit(model, optimizer, x, &validation, options, loss, local);
+}
+
+/// Distributed (data-parallel) training over the processes of `comm` (hourglass/distributed.hpp:
+/// MpiCommunicator): call it on every process with the same data, options and model type.
+/// options.batch_size is per process (the global batch is N times it); parameters start from
+/// process 0's; all processes end with identical parameters and the same History (or throw the
+/// same error). N processes with batch b equal one process with batch N b, corruption included.
+template <class Model, Optimizer Opt, Loss L, class D, Communicator C>
+History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const FitOptions& options, const L& loss,
+            C& comm) {
+  return detail::fit(model, optimizer, x, static_cast<const Eigen::MatrixBase<D>*>(nullptr), options, loss, comm);
+}
+/// The same, with validation data (each process scores a slice; the loss is reduced).
+template <class Model, Optimizer Opt, Loss L, class D, class V, Communicator C>
+History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>& validation,
+            const FitOptions& options, const L& loss, C& comm) {
+  return detail::fit(model, optimizer, x, &validation, options, loss, comm);
 }
 
 }  // namespace hourglass

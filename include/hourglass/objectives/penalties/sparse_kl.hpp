@@ -5,6 +5,9 @@
 //   P = beta * sum_j KL(rho || rho_hat_j),  KL(r || q) = r log(r/q) + (1-r) log((1-r)/(1-q))
 //   dP/dA_jk = beta * (-rho/rho_hat_j + (1-rho)/(1-rho_hat_j)) / n
 //
+// In a distributed fit rho_hat is the global batch's (Model::reduce_batch_sums); the gradient keeps
+// 1/n of this process's batch, which fit rescales by n / N_global like the loss's.
+//
 // The layer's activation must lie in (0,1) (sigmoid): a compile-time error otherwise. With
 // rho_hat clamped, a saturated unit gives a large but finite value and a gradient that still
 // pushes it back (the formula is evaluated at the clamped rho_hat). docs/variants.md.
@@ -14,6 +17,7 @@
 #include "target_layer.hpp"
 
 #include <cmath>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -63,8 +67,13 @@ struct SparseKL {
       auto g = model.network().template gradient<I>(n);
       const Scalar r = static_cast<Scalar>(rho);
       const Scalar eps = static_cast<Scalar>(epsilon);
-      const Eigen::Array<Scalar, Eigen::Dynamic, 1> q =
-          (a.rowwise().sum().array() / static_cast<Scalar>(n)).max(eps).min(Scalar(1) - eps);
+      // The batch's mean activation: in a distributed fit, of the global batch (the per-process
+      // sums summed over processes; training/fit.hpp), so every process penalises the same rho_hat.
+      Eigen::Array<Scalar, Eigen::Dynamic, 1> q = a.rowwise().sum().array();
+      Index count = n;
+      if constexpr (requires { model.reduce_batch_sums(std::span<Scalar>(), n); })
+        count = model.reduce_batch_sums(std::span<Scalar>(q.data(), static_cast<std::size_t>(q.size())), n);
+      q = (q / static_cast<Scalar>(count)).max(eps).min(Scalar(1) - eps);
       const Eigen::Array<Scalar, Eigen::Dynamic, 1> d =
           static_cast<Scalar>(beta) / static_cast<Scalar>(n) * (-r / q + (Scalar(1) - r) / (Scalar(1) - q));
       g.colwise() += d.matrix();
