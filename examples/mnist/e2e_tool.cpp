@@ -7,6 +7,9 @@
 //                                      digits, default 3), history.csv (header, one row per epoch,
 //                                      finite numbers), model.safetensors (its policies metadata
 //                                      starts with POLICY, default none) and pca.safetensors
+//   mnist_e2e_tool same-model A B TOL  the two model files hold the same tensors (names, shapes)
+//                                      whose float values differ by at most TOL (a run under
+//                                      mpirun against the same run on one process)
 #include <hourglass/hourglass.hpp>
 #include <hourglass/io.hpp>
 
@@ -78,6 +81,20 @@ int main(int argc, char** argv) {
       io::write_idx_labels(dir / "t10k-labels-idx1-ubyte.gz", test.labels);
       std::printf("wrote a 300 + 100 image data set to %s\n", dir.c_str());
       return 0;
+    }
+    if (args.size() == 4 && args[0] == "same-model") {
+      const io::SafetensorsReader a(args[1]), b(args[2]);
+      const double tolerance = std::stod(args[3]);
+      double worst = 0;
+      check(a.tensors().size() == b.tensors().size(), "both files hold the same number of tensors");
+      for (const auto& [name, info] : a.tensors()) {
+        check(b.has(name) && b.tensors().at(name).shape == info.shape, "both files hold " + name + " in one shape");
+        const auto x = a.elements<float>(name), y = b.elements<float>(name);
+        for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(static_cast<double>(x[i]) - y[i]));
+      }
+      check(worst <= tolerance, "largest parameter difference " + std::to_string(worst) + " <= " + args[3]);
+      std::printf("%zu tensors, largest parameter difference %.3g\n", a.tensors().size(), worst);
+      return failures == 0 ? 0 : 1;
     }
     if ((args.size() == 3 || args.size() == 5) && args[0] == "check") {
       const std::filesystem::path dir = args[1];

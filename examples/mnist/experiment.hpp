@@ -151,7 +151,7 @@ template <class Model, class Opt, class Loss>
 hg::History train(Model& model, Opt& optimizer, const Options& o, const Recipe& r, const Data& data, const Loss& loss) {
   hg::FitOptions fit;
   fit.epochs = o.epochs;
-  fit.batch_size = o.batch;
+  fit.batch_size = o.batch / cluster().size();  // --batch is the global batch; main checks it divides
   fit.schedule = hg::schedule::cosine(o.epochs, o.lr * r.final_lr_fraction);
   const bool validating = data.validation.cols() > 0;
   if (o.patience > 0) fit.early_stopping = {.patience = o.patience, .min_delta = 0.0, .restore_best = true};
@@ -167,7 +167,9 @@ hg::History train(Model& model, Opt& optimizer, const Options& o, const Recipe& 
   // With a validation split, it alone is watched (and early stopping chooses by it). Without one,
   // the test set's loss is recorded after each epoch for loss.png only; nothing is chosen by it
   // (no early stopping, a fixed schedule), so the test figures stay unbiased.
-  return hg::fit(model, optimizer, data.train.images, validating ? data.validation : data.test.images, fit, loss);
+  // Under mpirun each process takes its slice of every global batch (batch x processes).
+  return hg::fit(model, optimizer, data.train.images, validating ? data.validation : data.test.images, fit, loss,
+                 cluster());
 }
 
 template <class Model, class Opt>
@@ -222,6 +224,9 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   const Recipe r = Preset::recipe;
   if (o.epochs <= 0) o.epochs = r.epochs;
   if (o.batch <= 0) o.batch = r.batch;
+  if (o.batch % cluster().size() != 0)
+    throw std::invalid_argument("--batch " + std::to_string(o.batch) + " does not divide among " +
+                                std::to_string(cluster().size()) + " processes (it is the global batch)");
   if (o.lr <= 0) o.lr = r.lr;
   constexpr int code = static_cast<int>(Model::code_size);
   std::filesystem::create_directories(o.out);
@@ -248,13 +253,16 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
     std::printf("loaded %s (no training)\n", o.load.c_str());
   } else {
     std::printf("training: %s loss, %s, lr %g (cosine to %g), batch %d, %d epochs, seed %llu\n", o.loss.c_str(),
-                ChosenOptimizer::describe(o).c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs,
-                static_cast<unsigned long long>(o.seed));
+                ChosenOptimizer::describe(o).c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs, static_cast<unsigned long long>(o.seed));
+    if (cluster().size() > 1)
+      std::printf("distributed: %d processes, each taking %d samples of every batch of %d\n", cluster().size(),
+                  o.batch / cluster().size(), o.batch);
     std::fflush(stdout);
     const auto start = Clock::now();
     ChosenOptimizer opt(o);
     history = train_with_loss(model, opt, o, r, data);
     train_seconds = seconds_since(start);
+    if (cluster().rank() != 0) return 0;  // under mpirun, process 0 scores and writes
     const std::map<std::string, std::string> meta{{"dataset", data.name},       {"preset", Preset::name},
                                                   {"variant", o.variant},        {"loss", o.loss},
                                                   {"optimizer", o.optimizer},    {"epochs", std::to_string(o.epochs)},

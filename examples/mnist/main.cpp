@@ -18,6 +18,12 @@
 
 #include <CLI/CLI.hpp>
 
+#ifdef HOURGLASS_EXAMPLE_MPI
+#include <hourglass/distributed.hpp>
+
+#include <optional>
+#endif
+
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -33,6 +39,24 @@ mnist::PresetKind mnist::preset_kind(const Options& options) {
 bool mnist::is_vae(const Options& options) { return options.variant == "vae"; }
 
 int main(int argc, char** argv) {
+#ifdef HOURGLASS_EXAMPLE_MPI
+  // Under mpirun: the processes train together (fit with a Communicator); process 0 prints and
+  // writes, the others are silenced. Run alone, it is one process of one.
+  hourglass::MpiSession mpi(argc, argv);
+  hourglass::MpiCommunicator comm;
+  mnist::Cluster& cluster = mnist::cluster();
+  cluster.rank_ = comm.rank();
+  cluster.size_ = comm.size();
+  cluster.context = &comm;
+  using C = hourglass::MpiCommunicator;
+  cluster.sum_float = [](void* c, std::span<float> v) { static_cast<C*>(c)->allreduce_sum(v); };
+  cluster.sum_double = [](void* c, std::span<double> v) { static_cast<C*>(c)->allreduce_sum(v); };
+  cluster.broadcast_float = [](void* c, std::span<float> v, int root) { static_cast<C*>(c)->broadcast(v, root); };
+  cluster.broadcast_double = [](void* c, std::span<double> v, int root) { static_cast<C*>(c)->broadcast(v, root); };
+  if (comm.rank() != 0) {
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) return 1;
+  }
+#endif
   mnist::Options o;
   CLI::App app{"hourglass MNIST example: an autoencoder against PCA on MNIST or Fashion-MNIST"};
   app.add_option("--dataset", o.dataset, "data set")->check(CLI::IsMember({"mnist", "fashion"}))->capture_default_str();
@@ -140,6 +164,10 @@ int main(int argc, char** argv) {
     data.train = std::move(sets.train);
     data.test = std::move(sets.test);
     if (o.validation < 0) o.validation = o.preset == "hinton" && o.variant != "vae" ? 5000 : 0;
+    if (o.variant == "vae" && mnist::cluster().size() > 1) {
+      std::fprintf(stderr, "mnist: --variant vae runs on one process (not under mpirun)\n");
+      return 1;
+    }
     if (o.variant == "vae" && (o.validation > 0 || o.patience > 0)) {
       std::fprintf(stderr, "mnist: --validation and --patience are not offered for --variant vae (it follows PyTorch's "
                            "example: a fixed number of epochs, the test -ELBO recorded per epoch for loss.png only)\n");

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,30 @@ struct Options {
   int iwae_samples = 5000;         // importance samples of the IWAE estimate (0: skip it)
   int iwae_images = -1;            // test images it is computed on (-1: all)
 };
+
+/// The processes of a run under mpirun (a build with -DHOURGLASS_MPI=ON): fit's Communicator.
+/// Without MPI, or on one process, every call is the identity (fit's one-process path). A plain
+/// class with function pointers rather than the MPI type, so the models compile once either way.
+struct Cluster {
+  int rank_ = 0, size_ = 1;
+  void* context = nullptr;
+  void (*sum_float)(void*, std::span<float>) = nullptr;
+  void (*sum_double)(void*, std::span<double>) = nullptr;
+  void (*broadcast_float)(void*, std::span<float>, int) = nullptr;
+  void (*broadcast_double)(void*, std::span<double>, int) = nullptr;
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  void allreduce_sum(std::span<float> v) { if (size_ > 1) sum_float(context, v); }
+  void allreduce_sum(std::span<double> v) { if (size_ > 1) sum_double(context, v); }
+  void broadcast(std::span<float> v, int root) { if (size_ > 1) broadcast_float(context, v, root); }
+  void broadcast(std::span<double> v, int root) { if (size_ > 1) broadcast_double(context, v, root); }
+};
+/// The program's cluster (main.cpp sets it up under MPI).
+inline Cluster& cluster() {
+  static Cluster c;
+  return c;
+}
 
 /// A preset's training recipe: Adam (or RMSprop) with a cosine learning-rate schedule from lr
 /// down to lr * final_lr_fraction over the run.
