@@ -172,6 +172,9 @@ class Row:
     result: Callable[[list[dict]], str]
     note: str = ""                   # how long a run takes, for `list`
     env: dict = field(default_factory=dict)
+    # Text for the README's <!-- block:ID:begin --> ... <!-- block:ID:end --> from the commands'
+    # outputs (e.g. the default run's printed table), or None.
+    block: Callable[[list[str], list[dict]], str] | None = None
 
 
 def fmt_range(values, digits=2):
@@ -196,6 +199,37 @@ def r_small(v):
     seeds = [x["ae_sse"] for x in v]
     return (f"{v[0]['ae_sse']:.3f} SSE/image (PCA {v[0]['pca_sse']:.3f}), {v[0]['train_s']:.0f} s of training; "
             f"seeds 42, 1–4: {min(seeds):.2f}–{max(seeds):.2f}")
+
+
+def small_block(outputs, v):
+    """The default run's table as it printed it, and the seeds' spread."""
+    lines = [l for l in outputs[0].splitlines() if re.match(r"^(\s+MSE/pixel|autoencoder |PCA \(k=)", l)]
+    seeds = [x["ae_sse"] for x in v]
+    return ("```\n" + "\n".join(lines) + "\n```\n"
+            f"Over seeds 42, 1, 2, 3, 4 the default run gives {min(seeds):.2f}–{max(seeds):.2f} SSE/image "
+            f"(mean {sum(seeds) / len(seeds):.2f}), so differences below about {max(seeds) - min(seeds):.1f} are the seed's.")
+
+
+def distributed(out: str) -> dict:
+    v = {}
+    for r in markdown_rows(out):
+        if len(r) == 8 and r[0] in ("small", "hinton", "conv") and r[1].isdigit():
+            v[f"{r[0]}/{r[1]}"] = {"rate": number(r[4]), "ms": float(r[5]), "reduce_ms": float(r[6]),
+                                   "share": float(r[7].rstrip("%"))}
+        elif len(r) == 5 and r[0] in ("small", "hinton", "conv") and r[3].isdigit():
+            v[f"{r[0]}/allreduce"] = {"ms": float(r[4]), "mb": float(r[2])}
+    if "hinton/2" not in v or "hinton/1" not in v:
+        raise ParseError("distributed-bench: no hinton rows for 1 and 2 processes")
+    return v
+
+
+def r_distributed(v):
+    d = v[0]
+    parts = [f"`{m}` {d[m + '/1']['rate']:,.0f} vs {d[m + '/2']['rate']:,.0f} samples/s "
+             f"(all-reduce {d[m + '/2']['reduce_ms']:.2f} ms of {d[m + '/2']['ms']:.1f} ms per step, "
+             f"{d[m + '/2']['share']:.0f}%)" for m in ("small", "hinton", "conv")]
+    return "1 process × 2 threads vs 2 processes × 1 thread, global batch 128: " + "; ".join(parts) + \
+        " ([`docs/distributed.md`](docs/distributed.md))"
 
 
 def r_hinton(v):
@@ -323,7 +357,7 @@ ROWS: list[Row] = [
     Row("small", "`small` AE, default run", "`scripts/run.sh` (`--seed 1` … `4`)",
         ["scripts/run.sh --out out/results/small"] + [f"scripts/run.sh --seed {s} --out out/results/small-seed{s}"
                                                        for s in (1, 2, 3, 4)],
-        [example_table] * 5, r_small, "3 min"),
+        [example_table] * 5, r_small, "3 min", block=small_block),
     Row("hinton", "`hinton` AE (784-1000-500-250-30), from random initialisation, test set scored once",
         "`scripts/run.sh --preset hinton` (`--dataset fashion`)",
         ["scripts/run.sh --preset hinton --out out/results/hinton",
@@ -392,6 +426,8 @@ ROWS: list[Row] = [
          "HOURGLASS_BLAS=ON BUILD_DIR=build/bench-blas OMP_NUM_THREADS=2 scripts/bench.sh "
          "--benchmark_filter='train_step/hinton/batch:256' --benchmark_format=json", PEAK],
         [google_benchmark] * 3, r_training_step, "10 min (two builds)"),
+    Row("distributed", "data-parallel training over MPI on this machine", "`scripts/distributed-bench.sh`",
+        ["scripts/distributed-bench.sh"], [distributed], r_distributed, "3 min"),
     Row("dense-vs-pytorch", "vs PyTorch 1.13 (its best of 4 settings), MNIST, 2 threads, s/epoch, OpenBLAS products",
         "`benchmarks/compare/run.sh`", [COMPARE], [compare_dense], r_dense_vs_pytorch, "40 min"),
     Row("encode-vs-pytorch", "encoding 60,000 images with `small`'s encoder vs PyTorch `no_grad`",
@@ -452,8 +488,20 @@ def render_table(store: dict) -> str:
     return "\n".join(lines)
 
 
+def render_blocks(text: str, store: dict) -> str:
+    for row in ROWS:
+        begin, end = f"<!-- block:{row.id}:begin -->", f"<!-- block:{row.id}:end -->"
+        rec = store.get(row.id)
+        if row.block is None or begin not in text or rec is None or "block" not in rec:
+            continue
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        text = f"{head}{begin}\n{rec['block']}\n({stamp_of(rec)})\n{end}{tail}"
+    return text
+
+
 def render_readme(store: dict) -> str:
-    text = README.read_text()
+    text = render_blocks(README.read_text(), store)
     if BEGIN not in text or END not in text:
         raise SystemExit(f"results.py: README.md has no {BEGIN} ... {END} block")
     head, rest = text.split(BEGIN, 1)
@@ -515,6 +563,7 @@ def run_rows(ids: list[str], allow_dirty: bool) -> int:
         log = "".join(f"$ {c}\n{t}\n" for c, t in zip(row.commands, texts))
         (LOGS / f"{rid}.log").write_text(log)
         store[rid] = {"result": result, "values": values, "commands": row.commands,
+                      **({"block": row.block(texts, values)} if row.block else {}),
                       "commit": git("rev-parse", "--short=10", "HEAD"), "dirty": dirty,
                       "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"), "machine": machine(),
                       "seconds": round(time.monotonic() - start, 1)}
@@ -556,7 +605,12 @@ def main() -> int:
             if rec.get("by_hand"):
                 continue
             try:
-                again = row.result([parse(t) for parse, t in zip(row.parse, split_log(row, rec))])
+                texts = split_log(row, rec)
+                values = [parse(t) for parse, t in zip(row.parse, texts)]
+                again = row.result(values)
+                if row.block and row.block(texts, values) != rec.get("block"):
+                    print(f"results.py: {row.id}: the stored README block is not what its log says", file=sys.stderr)
+                    return 1
             except (ParseError, OSError) as e:
                 print(f"results.py: {row.id}: its log does not parse: {e}", file=sys.stderr)
                 return 1
