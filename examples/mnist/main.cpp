@@ -116,6 +116,11 @@ int main(int argc, char** argv) {
   app.add_option("--weight-decay", o.weight_decay,
                  "decoupled weight decay: each step shrinks the weights by lr * this (AdamW; default 0)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--hidden", o.hidden,
+                 "hinton: hidden units, relu (default) or sigmoid (Hinton & Salakhutdinov's logistic units; plain, code 30, "
+                 "in the full program)")
+      ->check(CLI::IsMember({"relu", "sigmoid"}))
+      ->capture_default_str();
   app.add_option("--validation", o.validation,
                  "hold out the last N training images for validation: the per-epoch error in loss.png and history.csv "
                  "and early stopping use them, never the test set (default: hinton 5000, else 0: the test set's "
@@ -192,7 +197,11 @@ int main(int argc, char** argv) {
       data.train.labels = Eigen::VectorXi(data.train.labels.head(keep));
     }
     std::printf("Eigen uses %d thread(s)\n", Eigen::nbThreads());
-    if (o.variant == "plain") {
+    if (o.hidden == "sigmoid" && o.preset != "hinton") {
+      std::fprintf(stderr, "mnist: --hidden sigmoid is offered for --preset hinton only\n");
+      return 1;
+    }
+    if (o.variant == "plain" && o.hidden == "relu") {  // --hidden sigmoid: the full program's variant path
       switch (mnist::preset_kind(o)) {
         case mnist::PresetKind::hinton: return mnist::run_hinton(o, data);
         case mnist::PresetKind::conv: return mnist::run_conv(o, data);

@@ -28,6 +28,7 @@ struct Options {
   bool nesterov = false;           // sgd: Nesterov's momentum
   bool momentum_schedule = false;  // sgd: Sutskever et al. (2013)'s rising momentum, up to --momentum
   double weight_decay = 0;         // decoupled weight decay (AdamW-style) of every optimizer
+  std::string hidden = "relu";     // hinton: relu | sigmoid (Hinton & Salakhutdinov's logistic units; full program)
   int validation = -1;             // the last N training images held out for validation (-1: the preset's)
   int patience = 0;                // early stopping on the validation error, restoring the best epoch (0: off)
   int epochs = 0;                  // 0: the preset's recipe
@@ -91,6 +92,19 @@ struct Data {
   hg::io::LabelledImages<float> train, test;
   Eigen::MatrixXf validation;  // held out from the end of the training images (--validation); may be empty
   std::vector<std::string> label_names;
+};
+
+/// Hinton & Salakhutdinov's architecture with their logistic (sigmoid) hidden units, for the
+/// `--hidden sigmoid` lever of issue #16 (plain, code 30; built into the full program only).
+template <int Code, class CodeActivation = hg::Identity>
+struct HintonSigmoid {
+  static constexpr const char* name = "hinton";
+  static constexpr bool dense_encoder = true;
+  static constexpr Recipe recipe{60, 128, 1e-3, 0.01};
+  using encoder = hg::Encoder<hg::Dense<784, 1000, hg::Sigmoid>, hg::Dense<1000, 500, hg::Sigmoid>,
+                              hg::Dense<500, 250, hg::Sigmoid>, hg::Dense<250, Code, CodeActivation>>;
+  using decoder = hg::Decoder<hg::Dense<Code, 250, hg::Sigmoid>, hg::Dense<250, 500, hg::Sigmoid>,
+                              hg::Dense<500, 1000, hg::Sigmoid>, hg::Dense<1000, 784, hg::Sigmoid>>;
 };
 
 /// The small preset: 784-256-64-code, mirrored, ReLU hidden units, linear code (sigmoid for the
