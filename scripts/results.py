@@ -531,7 +531,7 @@ def split_log(row: Row, rec: dict) -> list[str]:
 
 
 def run_rows(ids: list[str], allow_dirty: bool) -> int:
-    dirty = bool(git("status", "--porcelain", "--", *CODE_PATHS))
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS))
     if dirty and not allow_dirty:
         print("results.py: the code has uncommitted changes (git status -- " + " ".join(CODE_PATHS) +
               "): commit first, or pass --allow-dirty", file=sys.stderr)
