@@ -134,7 +134,7 @@ def vs_pca(out: str) -> dict:
 
 
 def pca_mnist(out: str) -> dict:
-    m = re.search(r"k=30 test SSE/image ([\d.]+) .*variance kept ([\d.]+)", out)
+    m = re.search(r"k=30 test SSE/image ([\d.]+) .*?variance kept\s+([\d.]+)", out, re.S)  # Catch2 wraps lines
     if not m:
         raise ParseError("test_pca_mnist: no 'k=30 test SSE/image' line (is MNIST in data/mnist?)")
     return {"sse": float(m.group(1)), "kept": float(m.group(2))}
