@@ -39,7 +39,8 @@ LOGS = ROOT / "benchmarks" / "results" / "logs"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 # The code whose changes make a stamp's commit not describe the run.
-CODE_PATHS = ["include", "examples", "benchmarks", "scripts", "CMakeLists.txt", "cmake"]
+CODE_PATHS = ["include", "examples", "scripts", "CMakeLists.txt", "cmake"] + [
+    f":(glob)benchmarks/**/{p}" for p in ("*.cpp", "*.hpp", "*.py", "*.sh", "CMakeLists.txt")]
 
 
 class ParseError(RuntimeError):
