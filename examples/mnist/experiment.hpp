@@ -224,6 +224,7 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   const Recipe r = Preset::recipe;
   if (o.epochs <= 0) o.epochs = r.epochs;
   if (o.batch <= 0) o.batch = r.batch;
+  if (o.weight_decay < 0) o.weight_decay = r.weight_decay;
   if (o.batch % cluster().size() != 0)
     throw std::invalid_argument("--batch " + std::to_string(o.batch) + " does not divide among " +
                                 std::to_string(cluster().size()) + " processes (it is the global batch)");

@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   app.add_flag("--momentum-schedule", o.momentum_schedule,
                "sgd: momentum 0.5, 0.75, 0.83, ... rising every 250 steps up to --momentum (Sutskever et al. 2013)");
   app.add_option("--weight-decay", o.weight_decay,
-                 "decoupled weight decay: each step shrinks the weights by lr * this (AdamW; default 0)")
+                 "decoupled weight decay: each step shrinks every parameter by the factor 1 - lr * this (AdamW; default: the preset's recipe, hinton 0.1, else 0)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--hidden", o.hidden,
                  "hinton: hidden units, relu (default) or sigmoid (Hinton & Salakhutdinov's logistic units; plain, code 30, "

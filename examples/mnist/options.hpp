@@ -27,7 +27,7 @@ struct Options {
   double momentum = -1;            // sgd: momentum (-1: 0.9); rmsprop: momentum (-1: 0)
   bool nesterov = false;           // sgd: Nesterov's momentum
   bool momentum_schedule = false;  // sgd: Sutskever et al. (2013)'s rising momentum, up to --momentum
-  double weight_decay = 0;         // decoupled weight decay (AdamW-style) of every optimizer
+  double weight_decay = -1;        // decoupled weight decay (AdamW-style) of every optimizer (-1: the preset's)
   std::string hidden = "relu";     // hinton: relu | sigmoid (Hinton & Salakhutdinov's logistic units; full program)
   int validation = -1;             // the last N training images held out for validation (-1: the preset's)
   int patience = 0;                // early stopping on the validation error, restoring the best epoch (0: off)
@@ -85,6 +85,7 @@ struct Recipe {
   int batch;
   double lr;
   double final_lr_fraction;
+  double weight_decay = 0;  ///< decoupled (AdamW), of every parameter
 };
 
 struct Data {

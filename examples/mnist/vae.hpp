@@ -65,6 +65,7 @@ int run_vae_model(const Options& o_in, const Data& data) {
   if (o.epochs <= 0) o.epochs = r.epochs;
   if (o.batch <= 0) o.batch = r.batch;
   if (o.lr <= 0) o.lr = r.lr;
+  if (o.weight_decay < 0) o.weight_decay = 0;  // PyTorch's example: none
   const hg::VaeSettings settings{.beta = o.beta < 0 ? 1.0 : o.beta, .warmup_epochs = o.warmup, .free_bits = o.free_bits};
   Model model(o.seed, settings);
   std::filesystem::create_directories(o.out);
