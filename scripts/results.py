@@ -79,6 +79,9 @@ def example_table(out: str) -> dict:
     m = re.search(r"^Validation \(the last (\d+) training images, held out\): SSE/image ([\d.]+)", out, re.M)
     if m:
         v["validation_images"], v["validation_sse"] = int(m.group(1)), float(m.group(2))
+    m = re.search(r"^training: (.*)$", out, re.M)
+    if m:
+        v["training"] = m.group(1)
     m = re.search(r"early stopping kept epoch (\d+) of (\d+) run", out)
     if m:
         v["best_epoch"], v["epochs_run"] = int(m.group(1)), int(m.group(2))
@@ -239,7 +242,7 @@ def r_hinton(v):
             f"validation {m['validation_sse']:.3f} on the last {m['validation_images']:,} training images")
     if "best_epoch" in m:
         text += f", early stopping kept epoch {m['best_epoch']} of {m['epochs_run']}"
-    text += (f"; {m['train_s'] / 60:.1f} min of training. Fashion-MNIST {f['ae_sse']:.3f} (PCA {f['pca_sse']:.3f}) "
+    text += (f"; {m['train_s'] / 60:.1f} min of training ({m['training']}). Fashion-MNIST {f['ae_sse']:.3f} (PCA {f['pca_sse']:.3f}) "
              "([`benchmarks/RESULTS.md`](benchmarks/RESULTS.md): the levers tried)")
     return text
 
