@@ -225,6 +225,7 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   if (o.epochs <= 0) o.epochs = r.epochs;
   if (o.batch <= 0) o.batch = r.batch;
   if (o.weight_decay < 0) o.weight_decay = r.weight_decay;
+  if (o.patience < 0) o.patience = data.validation.cols() > 0 ? r.patience : 0;
   if (o.batch % cluster().size() != 0)
     throw std::invalid_argument("--batch " + std::to_string(o.batch) + " does not divide among " +
                                 std::to_string(cluster().size()) + " processes (it is the global batch)");
@@ -255,6 +256,8 @@ int run_experiment(const Options& o_in, const Data& data, Model& model) {
   } else {
     std::printf("training: %s loss, %s, lr %g (cosine to %g), batch %d, %d epochs, seed %llu\n", o.loss.c_str(),
                 ChosenOptimizer::describe(o).c_str(), o.lr, o.lr * r.final_lr_fraction, o.batch, o.epochs, static_cast<unsigned long long>(o.seed));
+    if (o.patience > 0)
+      std::printf("early stopping: patience %d epochs on the validation split, the best epoch kept\n", o.patience);
     if (cluster().size() > 1)
       std::printf("distributed: %d processes, each taking %d samples of every batch of %d\n", cluster().size(),
                   o.batch / cluster().size(), o.batch);

@@ -2,7 +2,7 @@
 // same code size on the test set, and writes pictures, the training history and the model.
 //
 //   mnist                                   # small plain autoencoder on MNIST (about 2 minutes)
-//   mnist --preset hinton --epochs 60       # Hinton & Salakhutdinov's 784-1000-500-250-30
+//   mnist --preset hinton                   # Hinton & Salakhutdinov's 784-1000-500-250-30 (issue #16's recipe)
 //   mnist --preset conv                     # convolutions (stride 2) around a dense code of 32
 //   mnist --preset conv-keras --variant denoising   # the keras.io convolutional denoising autoencoder
 //   mnist --dataset fashion --code-size 2   # 2-d codes: latent.png shows them directly
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   app.add_flag("--momentum-schedule", o.momentum_schedule,
                "sgd: momentum 0.5, 0.75, 0.83, ... rising every 250 steps up to --momentum (Sutskever et al. 2013)");
   app.add_option("--weight-decay", o.weight_decay,
-                 "decoupled weight decay: each step shrinks every parameter by the factor 1 - lr * this (AdamW; default: the preset's recipe, hinton 0.1, else 0)")
+                 "decoupled weight decay: each step shrinks every parameter by the factor 1 - lr * this (AdamW; default: the preset's recipe, hinton 0.15, else 0)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--hidden", o.hidden,
                  "hinton: hidden units, relu (default) or sigmoid (Hinton & Salakhutdinov's logistic units; plain, code 30, "
@@ -128,9 +128,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 59999));
   app.add_option("--patience", o.patience,
                  "early stopping: stop after this many epochs without a lower validation error and keep the best "
-                 "epoch's parameters (needs --validation; default 0: off)")
+                 "epoch's parameters (needs --validation; default: the preset's recipe, hinton 20, else 0: off)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 60, conv 10, conv-keras 50)")
+  app.add_option("--epochs", o.epochs, "epochs (default: the preset's recipe: small 20, hinton 150, conv 10, conv-keras 50)")
       ->check(CLI::PositiveNumber);
   app.add_option("--batch", o.batch, "batch size (default 128)")->check(CLI::PositiveNumber);
   app.add_option("--lr", o.lr,
