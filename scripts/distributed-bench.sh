@@ -14,7 +14,9 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_va
 program=$build/benchmarks/hourglass_distributed_step
 echo "Run $(date -u '+%Y-%m-%d %H:%M') UTC on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; commit $(git rev-parse --short HEAD)"
 echo
-OMP_NUM_THREADS=2 mpiexec -n 1 "$program" "$@"
+# --bind-to none: mpiexec binds each process to one core by default (at 2 processes or fewer),
+# which would put the single process's 2 threads on one core.
+OMP_NUM_THREADS=2 mpiexec --bind-to none -n 1 "$program" "$@"
 OMP_NUM_THREADS=1 mpiexec -n 2 "$program" "$@" | tail -n +3
 echo
 OMP_NUM_THREADS=1 mpiexec -n 2 "$program" --allreduce-only
