@@ -479,7 +479,8 @@ def stamp_of(rec: dict) -> str:
     if rec.get("by_hand"):
         return "by hand, before `scripts/results.py`; not rerun since"
     dirty = " + uncommitted changes" if rec.get("dirty") else ""
-    return f"{rec['date']}, `{rec['commit']}`{dirty}, {rec['machine']}, {rec['seconds'] / 60:.0f} min"
+    took = f"{rec['seconds']:.0f} s" if rec["seconds"] < 90 else f"{rec['seconds'] / 60:.0f} min"
+    return f"{rec['date']}, `{rec['commit']}`{dirty}, {rec['machine']}, {took}"
 
 
 def render_table(store: dict) -> str:
