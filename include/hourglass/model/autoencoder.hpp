@@ -204,17 +204,8 @@ class BasicAutoencoder {
   /// rows, `columns` is empty, or an index is not a column of X.
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
-    detail::require_batch_columns(x, input_size, columns);  // messages built only on failure
-    const Index n = static_cast<Index>(columns.size());
-    reserve(n);
-    auto clean = batch_target(n);
-    for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
-    if constexpr (corrupts_input) {
-      auto input = network_.input(n);
-      input = clean;
-      std::apply([&](auto&... p) { (corrupt_one(p, input), ...); }, policies_);
-    }
-    batch_size_ = n;
+    auto input = gather(x, columns);
+    if constexpr (corrupts_input) std::apply([&](auto&... p) { (corrupt_one(p, input), ...); }, policies_);
   }
 
   /// The same, with each sample's corruption drawn from its own stream, keyed by the model's
@@ -224,23 +215,14 @@ class BasicAutoencoder {
   /// alike). Without corruption policies it is load_batch(x, columns).
   template <class D>
   void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns, std::uint64_t draw) {
-    if constexpr (!corrupts_input) {
-      load_batch(x, columns);
-    } else {
-      detail::require_batch_columns(x, input_size, columns);
-      const Index n = static_cast<Index>(columns.size());
-      reserve(n);
-      auto clean = batch_target(n);
-      for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
-      auto input = network_.input(n);
-      input = clean;
+    auto input = gather(x, columns);
+    if constexpr (corrupts_input) {
       const std::uint64_t key = stream_seed(stream_seed(seed_, 2), draw + 1);
-      for (Index k = 0; k < n; ++k) {
+      for (Index k = 0; k < input.cols(); ++k) {
         Random rng(stream_seed(key, static_cast<std::uint64_t>(columns[static_cast<std::size_t>(k)]) + 1));
         MatrixMap<Scalar> column(input.data() + k * input_size, input_size, 1);
         std::apply([&](auto&... p) { (corrupt_one(p, column, rng), ...); }, policies_);
       }
-      batch_size_ = n;
     }
   }
 
@@ -306,6 +288,21 @@ class BasicAutoencoder {
   }
 
  private:
+  /// The batch's columns of X in the workspace (checked): the clean copy is the target, and the
+  /// returned input map holds it too, for the caller to corrupt.
+  template <class D>
+  MatrixMap<Scalar> gather(const Eigen::MatrixBase<D>& x, std::span<const Index> columns) {
+    detail::require_batch_columns(x, input_size, columns);  // messages built only on failure
+    const Index n = static_cast<Index>(columns.size());
+    reserve(n);
+    auto clean = batch_target(n);
+    for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
+    auto input = network_.input(n);
+    if constexpr (corrupts_input) input = clean;
+    batch_size_ = n;
+    return input;
+  }
+
   /// Forward, loss against `target`, backward with the policies' hooks.
   template <Loss L, class Target>
   Objective<Scalar> forward_backward(const L& loss, const Target& target) {
