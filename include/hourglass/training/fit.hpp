@@ -307,8 +307,8 @@ class TrainingRun {
     return finish_epoch(epoch, loss_sum, penalty_sum, seconds);
   }
 
-  /// This process's slice [first, first + count) of the global batch [first, first + count):
-  /// process r of N takes [count r / N, count (r + 1) / N).
+  /// This process's part of the global batch [first, first + count) of the permutation, as
+  /// (start, size): process r of N takes [first + count r / N, first + count (r + 1) / N).
   std::pair<Index, Index> my_slice(Index first, Index count) const {
     const Index r = comm_.rank(), n = processes_;
     const Index lo = count * r / n, hi = count * (r + 1) / n;
