@@ -273,18 +273,28 @@ class TrainingRun {
             "fit: early_stopping.min_delta must be a finite number >= 0, got ", options_.early_stopping.min_delta);
     require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
             " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
-    require_finite_samples(x_, "fit: training data");
-    require_targets_in_range<L>(x_, "fit: training data");
+    require_data(x_, "fit: training data");
     if (validation_) {
       require(validation_->rows() == Model::input_size && validation_->cols() > 0, "fit: expected validation data of ",
               Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
-      require_finite_samples(*validation_, "fit: validation data");
-      require_targets_in_range<L>(*validation_, "fit: validation data");
+      require_data(*validation_, "fit: validation data");
     }
     if (const NonFinite bad = first_non_finite(model_.parameters().values))
       throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
     model_.validate_policies();
     require_usable_schedule();
+  }
+
+  /// Finite values in the loss's target range; a model that checks its own data (scaled by its
+  /// scaler, missing values allowed with a masked loss: BasicAutoencoder::require_targets) does.
+  template <class X>
+  void require_data(const Eigen::MatrixBase<X>& x, const char* where) const {
+    if constexpr (requires { model_.template require_targets<L>(x, where); }) {
+      model_.template require_targets<L>(x, where);
+    } else {
+      require_finite_samples(x, where);
+      require_targets_in_range<L>(x, where);
+    }
   }
 
   /// One epoch; false when training stops after it.
