@@ -11,8 +11,11 @@
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
+//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation
 #pragma once
 
+#include "applications/anomaly.hpp"
+#include "applications/roc.hpp"
 #include "baselines/pca.hpp"
 #include "core/activations.hpp"
 #include "core/config.hpp"
@@ -34,6 +37,7 @@
 #include "model/encoder.hpp"
 #include "model/scaler.hpp"
 #include "model/sequential.hpp"
+#include "model/threshold.hpp"
 #include "model/vae.hpp"
 #include "objectives/loss.hpp"
 #include "objectives/likelihoods.hpp"
