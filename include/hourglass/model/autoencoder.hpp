@@ -25,6 +25,7 @@
 #include "decoder.hpp"
 #include "encoder.hpp"
 #include "scaler.hpp"
+#include "threshold.hpp"
 #include "sequential.hpp"
 // The model binds its training objective's policies and takes a Loss in compute_gradients: the
 // one place where model/ uses objectives/ (the Loss concept only; docs/design.md).
@@ -33,6 +34,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <tuple>
@@ -122,6 +124,23 @@ class BasicAutoencoder {
     scaler_ = std::move(scaler);
   }
   const Scaler<Scalar>& scaler() const { return scaler_; }
+
+  /// The anomaly threshold kept with the model (and its file): fit it on scores of normal
+  /// training data (applications/anomaly.hpp: quantile_threshold, mean_std_threshold).
+  /// Throws std::invalid_argument for a threshold value that is not finite.
+  void set_threshold(const AnomalyThreshold& threshold) {
+    detail::require(std::isfinite(threshold.value), "set_threshold: the threshold value must be finite, got ",
+                    threshold.value);
+    threshold_ = threshold;
+  }
+  void clear_threshold() { threshold_.reset(); }
+  const std::optional<AnomalyThreshold>& threshold() const { return threshold_; }
+  /// Per sample of X: score > threshold (n entries). Throws std::logic_error when no threshold is set.
+  template <class D>
+  Eigen::Array<bool, Eigen::Dynamic, 1> is_anomaly(const Eigen::MatrixBase<D>& x) const {
+    if (!threshold_) throw std::logic_error("is_anomaly: the model has no threshold (set_threshold first)");
+    return (score(x).array().template cast<double>() > threshold_->value);
+  }
 
   /// X (input_size x n, data units) as the network sees it: scaled, missing values (NaN) filled
   /// when a policy fills them. A copy; X itself when there is nothing to do is not promised.
@@ -546,6 +565,7 @@ class BasicAutoencoder {
   Matrix<Scalar> explicit_target_;  ///< compute_gradients(loss, input, target)'s target
   Index batch_size_ = 0;
   Scaler<Scalar> scaler_;
+  std::optional<AnomalyThreshold> threshold_;
   std::function<Index(std::span<Scalar>, Index)> batch_reducer_;
 };
 
