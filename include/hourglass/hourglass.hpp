@@ -35,6 +35,7 @@
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
+#include "model/predictor.hpp"
 #include "model/scaler.hpp"
 #include "model/sequential.hpp"
 #include "model/threshold.hpp"
