@@ -20,6 +20,7 @@
 #include "../core/layer.hpp"
 #include "../core/thread_pool.hpp"
 #include "batch_checks.hpp"
+#include "score.hpp"
 
 #include <array>
 #include <stdexcept>
@@ -83,13 +84,8 @@ class Predictor {
     run_all(n);
     const auto out = output(n);
     const auto target = fills_missing ? MatrixMap<Scalar>(target_.data(), input_size, n) : input(n);
-    for (Index j = 0; j < n; ++j) {
-      const auto observed = (target.col(j).array() == target.col(j).array());  // not NaN
-      const Index count = observed.count();
-      detail::require(count > 0, "Predictor::score: sample ", j, " has no observed feature (all NaN)");
-      scores_(j) = observed.select((out.col(j) - target.col(j)).array().square(), Scalar(0)).sum() /
-                   static_cast<Scalar>(count);
-    }
+    for (Index j = 0; j < n; ++j)
+      scores_(j) = detail::observed_mean_squared_error(out.col(j), target.col(j), "Predictor::score", j);
     return ConstVectorMap<Scalar>(scores_.data(), n);
   }
 
