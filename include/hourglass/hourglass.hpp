@@ -11,10 +11,11 @@
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
-//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation
+//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation, imputation
 #pragma once
 
 #include "applications/anomaly.hpp"
+#include "applications/imputation.hpp"
 #include "applications/roc.hpp"
 #include "baselines/pca.hpp"
 #include "core/activations.hpp"

@@ -12,10 +12,17 @@ namespace hourglass::detail {
 template <class O, class T>
 typename O::Scalar observed_mean_squared_error(const O& output, const T& target, const char* where, Index sample) {
   using S = typename O::Scalar;
-  const auto observed = (target.array() == target.array());  // false exactly for NaN
-  const Index count = observed.count();
+  S sum = 0;
+  Index count = 0;
+  for (Index i = 0; i < target.size(); ++i) {
+    const S t = static_cast<S>(target(i));
+    if (t != t) continue;  // NaN: missing
+    const S e = output(i) - t;
+    sum += e * e;
+    ++count;
+  }
   require(count > 0, where, ": sample ", sample, " (column ", sample, ") has no observed feature (all NaN)");
-  return observed.select((output - target).array().square(), S(0)).sum() / static_cast<S>(count);
+  return sum / static_cast<S>(count);
 }
 
 }  // namespace hourglass::detail
