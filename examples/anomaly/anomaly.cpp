@@ -284,7 +284,7 @@ int run(const Options& o) {
       std::printf("%-8s | %.4f |        %.4f | %-50s | %s            | %s           | %.1f s\n", r.name.c_str(), r.auroc,
                   r.average_precision, r.threshold.describe().c_str(), percent(r.false_positive_rate).c_str(),
                   percent(r.detection_rate).c_str(), r.seconds);
-    write_pictures(o.out, "fashion", "normal: MNIST test; anomalous: Fashion-MNIST test", results, results[2], test,
+    write_pictures(o.out, "fashion", "MNIST (normal) vs Fashion-MNIST", results, results[2], test,
                    anomalous);
   }
   std::printf("\nPictures in %s; wall time %.1f s\n", o.out.string().c_str(), seconds_since(start));
