@@ -62,8 +62,8 @@ struct Options {
 /// Ruff et al. (2018), Table 1, MNIST, AUROC in % (mean ± std over 10 seeds), digits 0-9; the
 /// paper: http://proceedings.mlr.press/v80/ruff18a.html. The One-Class Deep SVDD means agree with a
 /// third-party reproduction's README that tabulates the paper's MNIST means (found by code search,
-/// its repository unnamed by the index). The DCAE row and every standard deviation are as issue 18
-/// quotes them: no readable copy of Table 1 was found, so they are UNVERIFIED (docs/applications.md).
+/// its repository unnamed by the index). The DCAE row and every standard deviation were written down
+/// from memory: no readable copy of Table 1 was found, so they are UNVERIFIED (docs/applications.md).
 struct PaperRow {
   double dcae, dcae_std, deep_svdd, deep_svdd_std;
 };
