@@ -5,7 +5,10 @@
 #     and 64, the same number of epochs; seconds per epoch, samples/s, ratio, test error;
 #   - inference: the `small` encoder on the 60,000 training images (PyTorch under no_grad);
 #   - PCA with k = 32: hourglass against scikit-learn's svd_solver="full" and "randomized";
-#   - (--tasks vae) the VAE of PyTorch's own example: seconds per epoch, test loss, IWAE estimate.
+#   - (--tasks vae) the VAE of PyTorch's own example: seconds per epoch, test loss, IWAE estimate;
+#   - (--tasks latency) single-sample encode and reconstruct of `small` and `hinton`, µs per call
+#     (hourglass's Predictor against PyTorch under no_grad and inference_mode, 1 and --threads
+#     intra-op threads), and calls/s from 1, 2, 4, 8 application threads sharing one model.
 # Every figure is the median over --repeats fresh processes (default 3) of each process's median.
 # The peers first run once in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
 # unset; that plus OMP_WAIT_POLICY=PASSIVE; AVX-512 kernels named), with OpenBLAS when Debian's
@@ -77,7 +80,7 @@ peer_blas=""
 [[ -f $openblas/libblas.so.3 ]] && peer_blas=$openblas
 
 first_batch=${batches%% *}
-# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,vae,encode,pca; e.g. --tasks pca)
+# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,vae,encode,latency,pca; e.g. --tasks pca)
 # replaces the defaults. The conv presets are not among the defaults (PyTorch takes about a minute
 # per conv-keras epoch here): --tasks conv,conv-keras --batches 128 measures them. The VAE of
 # PyTorch's example: --tasks vae --epochs 10 --batches 128 (its recipe), with the IWAE estimate on
@@ -131,9 +134,10 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 small = [r for r in rows if r["tool"] == "pytorch" and r["task"] == "small"]
 key = "median_epoch_s"
 if not small:  # no small task (--tasks): the environment of the fastest peer row of any kind
-    small = [r for r in rows if r["tool"] != "hourglass"]
     key = None
 def seconds(r): return r[key] if key else r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
+if key is None:  # (latency-threads rows have no time: calls/s)
+    small = [r for r in rows if r["tool"] != "hourglass" and seconds(r) is not None]
 print(min(small, key=seconds)["config"])' "$results")
 echo "compare: the peers' fastest environment: $best" >&2
 for b in $batches; do
@@ -226,10 +230,66 @@ if h:
             ss = med([r["median_fit_s"] for r in s])
             rel = abs(s[0]["test_mse"] - h[0]["test_mse"]) / h[0]["test_mse"]
             p(f"| scikit-learn {s[0]['sklearn']} svd_solver=\"{solver}\" | {ss:.3f} | {len(s)} | **{ss/hs:.2f}** | {s[0]['test_mse']:.6f} | {s[0]['test_sse']:.4f} | {s[0]['variance_kept']:.5f} | {rel:.1e} | {c} |")
+lat = [r for r in rows if r["task"] == "latency"]
+if lat:
+    def us(tool, model, call, api, intra=None, config=None):
+        v = [r["median_us"] for r in lat if r["tool"] == tool and r["model"] == model and r["call"] == call
+             and r["api"] == api and (intra is None or r["intra_threads"] == intra) and (config is None or r.get("config") == config)]
+        return med(v), len(v)
+    def best_latency_config(model, call, api, intra):
+        configs = {r.get("config") for r in lat if r["tool"] == "pytorch"}
+        return min(configs, key=lambda c: us("pytorch", model, call, api, intra, c)[0] or float("inf"), default=None)
+    intras = sorted({r["intra_threads"] for r in lat if r["tool"] == "pytorch"})
+    p("\nSingle-sample inference: one MNIST test image per call (cycling through 1,000), each call timed on its own; "
+      "µs = the median over processes (n) of each process's median over up to 2,000 calls (100 warm-up calls first). "
+      "hourglass: a Predictor (serial, no allocation) and the model's own encode(x.col(j)) / reconstruct (allocates); "
+      "PyTorch: the model in eval mode on a 1x784 tensor, under torch.no_grad() or torch.inference_mode(), with "
+      + " or ".join(f"torch.set_num_threads({i})" for i in intras) + ". Ratio: PyTorch's time / the Predictor's.\n")
+    head = "| model | call | hourglass Predictor µs | n | hourglass model.* µs |"
+    line = "|---|---|---:|---:|---:|"
+    for i in intras:
+        head += f" PyTorch no_grad, {i} thr. µs | ratio | PyTorch inference_mode, {i} thr. µs | ratio |"
+        line += "---:|---:|---:|---:|"
+    p(head + " peer environment |")
+    p(line + "---|")
+    for model in ("small", "hinton"):
+        for call in ("encode", "reconstruct"):
+            hp, n = us("hourglass", model, call, "Predictor")
+            hm, _ = us("hourglass", model, call, "model")
+            if hp is None: continue
+            c = best_latency_config(model, call, "no_grad", 1)
+            cells = ""
+            for i in intras:
+                for api in ("no_grad", "inference_mode"):
+                    t, _ = us("pytorch", model, call, api, i, c)
+                    cells += f" {t:.1f} | **{t / hp:.1f}** |" if t else " | |"
+            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {c or ''} |")
+thr = [r for r in rows if r["task"] == "latency-threads"]
+if thr:
+    def cps(tool, model, n, blas=None, config=None):
+        v = [r["calls_per_s"] for r in thr if r["tool"] == tool and r["model"] == model and r["threads"] == n
+             and (blas is None or r.get("blas_threads") == blas) and (config is None or r.get("config") == config)]
+        return med(v)
+    c = best_latency_config("small", "reconstruct", "no_grad", 1) if lat else None
+    p("\nThroughput: N application threads share one model, each calling reconstruct on one sample at a time "
+      "for about a second (hourglass: std::thread, a Predictor each; PyTorch: Python threads under "
+      "torch.inference_mode(), torch.set_num_threads(1); PyTorch releases the GIL inside its operators, and its "
+      "BLAS (OpenBLAS) keeps its own thread count: as the environment sets it (OPENBLAS_NUM_THREADS = --threads), "
+      "and set to 1); calls/s in total, median over processes:\n")
+    p("| model | threads | hourglass calls/s | PyTorch calls/s (OpenBLAS threads as set) | ratio | PyTorch calls/s (OpenBLAS 1 thread) | ratio |")
+    p("|---|---:|---:|---:|---:|---:|---:|")
+    for model in ("small", "hinton"):
+        for n in sorted({r["threads"] for r in thr}):
+            h = cps("hourglass", model, n)
+            if h is None: continue
+            a, b = cps("pytorch", model, n, "environment", c), cps("pytorch", model, n, 1, c)
+            cell = lambda t: f" {t:,.0f} | **{h / t:.1f}** |" if t else " | |"
+            p(f"| {model} | {n} | {h:,.0f} |{cell(a)}{cell(b)}")
 p("\nEvery run (peers in each environment):\n")
 p("| tool | task | batch | environment | median s | all times (s) |")
 p("|---|---|---:|---|---:|---|")
 for r in rows:
+    if r["task"].startswith("latency"): continue  # the latency tables above
     m = r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
     times = r.get("epoch_seconds", r.get("fit_seconds", r.get("seconds")))
     p(f"| {r['tool']} | {r['task']} | {r.get('batch', '')} | {r.get('config', '')} | {m:.3f} | {', '.join(f'{t:.3f}' for t in times)} |")
