@@ -71,28 +71,21 @@ void BM_Model(benchmark::State& state) {
 
 }  // namespace
 
-// Latency: one thread, µs per call.
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Small, Call::encode)->Name("latency/small/predictor.encode")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Small, Call::reconstruct)->Name("latency/small/predictor.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Model, bench::Small, Call::encode)->Name("latency/small/model.encode")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Model, bench::Small, Call::reconstruct)->Name("latency/small/model.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Hinton, Call::encode)->Name("latency/hinton/predictor.encode")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Hinton, Call::reconstruct)->Name("latency/hinton/predictor.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Model, bench::Hinton, Call::encode)->Name("latency/hinton/model.encode")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
-BENCHMARK_TEMPLATE(BM_Model, bench::Hinton, Call::reconstruct)->Name("latency/hinton/model.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5);
+// Latency: one thread, µs per call. Throughput: 1, 2, 4, 8 application threads sharing one model,
+// calls/s in total (items_per_second over real time).
+#define HOURGLASS_LATENCY(Model, name)                                                                       \
+  BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::encode)->Name("latency/" name "/predictor.encode")           \
+      ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
+  BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::reconstruct)->Name("latency/" name "/predictor.reconstruct") \
+      ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
+  BENCHMARK_TEMPLATE(BM_Model, Model, Call::encode)->Name("latency/" name "/model.encode")                   \
+      ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
+  BENCHMARK_TEMPLATE(BM_Model, Model, Call::reconstruct)->Name("latency/" name "/model.reconstruct")         \
+      ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
+  BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::reconstruct)->Name("threads/" name "/predictor.reconstruct") \
+      ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime()->ThreadRange(1, 8)
 
-// Throughput: 1, 2, 4, 8 application threads sharing one model, calls/s in total (items_per_second).
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Small, Call::reconstruct)->Name("threads/small/predictor.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime()->ThreadRange(1, 8);
-BENCHMARK_TEMPLATE(BM_Predictor, bench::Hinton, Call::reconstruct)->Name("threads/hinton/predictor.reconstruct")
-    ->Unit(benchmark::kMicrosecond)->MinTime(0.5)->UseRealTime()->ThreadRange(1, 8);
+HOURGLASS_LATENCY(bench::Small, "small");
+HOURGLASS_LATENCY(bench::Hinton, "hinton");
 
 BENCHMARK_MAIN();

@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include <time.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -139,9 +141,22 @@ void print_latency(const char* model, const char* call, const char* api, const s
 }
 
 /// Throughput: `threads` application threads, each with its own Predictor on the shared model,
-/// calling reconstruct on one sample at a time for about `seconds`; calls/s in total.
+/// calling reconstruct on one sample at a time for about `seconds`: calls/s in total, CPU µs per
+/// call (all threads' CPU time over all calls) and the cores the process got (CPU time / wall
+/// time) — on a shared machine the last shows how much of the 2 cores the threads were given.
+/// This process's CPU time so far (all threads), seconds.
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct Throughput {
+  double calls_per_s, cpu_us_per_call, cores_used;
+};
+
 template <class Model>
-double calls_per_second(const Model& model, const Eigen::MatrixXf& x, int threads, double seconds) {
+Throughput calls_per_second(const Model& model, const Eigen::MatrixXf& x, int threads, double seconds) {
   std::vector<long> counts(static_cast<std::size_t>(threads), 0);
   std::vector<std::thread> pool;
   std::atomic<bool> go{false};
@@ -160,12 +175,14 @@ double calls_per_second(const Model& model, const Eigen::MatrixXf& x, int thread
       }
       counts[static_cast<std::size_t>(t)] = n;
     });
+  const double cpu_start = process_cpu_seconds();
   go.store(true, std::memory_order_release);
   for (auto& th : pool) th.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = process_cpu_seconds() - cpu_start;
   long total = 0;
   for (long n : counts) total += n;
-  return static_cast<double>(total) / elapsed;
+  return {static_cast<double>(total) / elapsed, 1e6 * cpu / static_cast<double>(total), cpu / elapsed};
 }
 
 template <class Model>
@@ -185,9 +202,10 @@ void latency(const char* name, const bench::Mnist& data) {
                   benchmark_sink(out.data());
                 }));
   for (int threads : {1, 2, 4, 8}) {
+    const Throughput t = calls_per_second(model, data.test, threads, 1.0);
     std::printf("{\"tool\": \"hourglass\", \"task\": \"latency-threads\", \"model\": \"%s\", \"call\": \"reconstruct\", "
-                "\"threads\": %d, \"calls_per_s\": %.1f}\n",
-                name, threads, calls_per_second(model, data.test, threads, 1.0));
+                "\"threads\": %d, \"calls_per_s\": %.1f, \"cpu_us_per_call\": %.2f, \"cores_used\": %.2f}\n",
+                name, threads, t.calls_per_s, t.cpu_us_per_call, t.cores_used);
     std::fflush(stdout);
   }
 }

@@ -127,7 +127,8 @@ def time_calls(call, xs, calls=2000, seconds=1.0):
 
 def threads_calls_per_s(model, xs, threads, seconds=1.0):
     """`threads` Python threads share one model, each calling it on one sample at a time under
-    torch.inference_mode() (PyTorch releases the GIL inside its operators); calls/s in total."""
+    torch.inference_mode() (PyTorch releases the GIL inside its operators): calls/s in total, CPU µs per
+    call (all threads) and the cores the process got (CPU time / wall time)."""
     import threading
 
     import torch
@@ -148,12 +149,13 @@ def threads_calls_per_s(model, xs, threads, seconds=1.0):
     pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
     for th in pool:
         th.start()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     stop[0] = start + seconds
     start_line.wait()
     for th in pool:
         th.join()
-    return sum(counts) / (time.perf_counter() - start)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return dict(calls_per_s=sum(counts) / elapsed, cpu_us_per_call=1e6 * cpu / sum(counts), cores_used=cpu / elapsed)
 
 
 def latency(name, sizes, x_test, threads, config):
@@ -182,14 +184,24 @@ def latency(name, sizes, x_test, threads, config):
     # torch.set_num_threads does not reach OpenBLAS's own thread pool (OPENBLAS_NUM_THREADS, the
     # run's --threads), whose callers contend when several application threads call it at once:
     # the thread counts run as the environment says, then with OpenBLAS set to 1 thread as well.
+    # The framework's own cost: the same layers with 1-unit sizes (next to no arithmetic).
     torch.set_num_threads(1)
+    tiny = autoencoder([1] * len(sizes)).eval()
+    tiny_encoder = torch.nn.Sequential(*list(tiny.children())[:2 * (len(sizes) // 2) - 1]).eval()
+    ones = [torch.ones(1, 1)]
+    for call, net in (("encode", tiny_encoder), ("reconstruct", tiny)):
+        with torch.inference_mode():
+            us = time_calls(net, ones)
+        rows.append(dict(tool="pytorch", task="latency", model=name, call=call, api="overhead", intra_threads=1,
+                         calls=len(us), median_us=statistics.median(us), median_s=statistics.median(us) * 1e-6,
+                         config=config, torch=torch.__version__))
     openblas = loaded_openblas()
     for blas_threads in ("environment", 1) if openblas else ("environment",):
         if blas_threads == 1:
             openblas.openblas_set_num_threads(1)
         for n in (1, 2, 4, 8):
             rows.append(dict(tool="pytorch", task="latency-threads", model=name, call="reconstruct", threads=n,
-                             blas_threads=blas_threads, calls_per_s=threads_calls_per_s(model, xs, n), config=config,
+                             blas_threads=blas_threads, **threads_calls_per_s(model, xs, n), config=config,
                              torch=torch.__version__))
     if openblas:
         openblas.openblas_set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", threads)))

@@ -250,8 +250,8 @@ if lat:
     for i in intras:
         head += f" PyTorch no_grad, {i} thr. µs | ratio | PyTorch inference_mode, {i} thr. µs | ratio |"
         line += "---:|---:|---:|---:|"
-    p(head + " peer environment |")
-    p(line + "---|")
+    p(head + " PyTorch overhead µs | peer environment |")
+    p(line + "---:|---|")
     for model in ("small", "hinton"):
         for call in ("encode", "reconstruct"):
             hp, n = us("hourglass", model, call, "Predictor")
@@ -263,11 +263,14 @@ if lat:
                 for api in ("no_grad", "inference_mode"):
                     t, _ = us("pytorch", model, call, api, i, c)
                     cells += f" {t:.1f} | **{t / hp:.1f}** |" if t else " | |"
-            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {c or ''} |")
+            o, _ = us("pytorch", model, call, "overhead", 1, c)
+            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {f'{o:.1f}' if o else ''} | {c or ''} |")
+    p("\nPyTorch overhead: the same layers with 1-unit sizes (next to no arithmetic), inference_mode, 1 thread: "
+      "the framework's own cost per call, which a single sample cannot amortise.")
 thr = [r for r in rows if r["task"] == "latency-threads"]
 if thr:
-    def cps(tool, model, n, blas=None, config=None):
-        v = [r["calls_per_s"] for r in thr if r["tool"] == tool and r["model"] == model and r["threads"] == n
+    def cps(tool, model, n, blas=None, config=None, key="calls_per_s"):
+        v = [r[key] for r in thr if r["tool"] == tool and r["model"] == model and r["threads"] == n
              and (blas is None or r.get("blas_threads") == blas) and (config is None or r.get("config") == config)]
         return med(v)
     c = best_latency_config("small", "reconstruct", "no_grad", 1) if lat else None
@@ -275,16 +278,22 @@ if thr:
       "for about a second (hourglass: std::thread, a Predictor each; PyTorch: Python threads under "
       "torch.inference_mode(), torch.set_num_threads(1); PyTorch releases the GIL inside its operators, and its "
       "BLAS (OpenBLAS) keeps its own thread count: as the environment sets it (OPENBLAS_NUM_THREADS = --threads), "
-      "and set to 1); calls/s in total, median over processes:\n")
-    p("| model | threads | hourglass calls/s | PyTorch calls/s (OpenBLAS threads as set) | ratio | PyTorch calls/s (OpenBLAS 1 thread) | ratio |")
-    p("|---|---:|---:|---:|---:|---:|---:|")
+      "and set to 1); calls/s in total, the CPU time per call (all threads) and the cores the process was given "
+      "(CPU time / wall time: on a machine shared with other work, what the scheduler let the threads have), "
+      "median over processes:\n")
+    p("| model | threads | hourglass calls/s | CPU µs/call | cores | PyTorch calls/s (OpenBLAS threads as set) | ratio "
+      "| PyTorch calls/s (OpenBLAS 1 thread) | ratio | CPU µs/call | cores |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for model in ("small", "hinton"):
         for n in sorted({r["threads"] for r in thr}):
             h = cps("hourglass", model, n)
             if h is None: continue
             a, b = cps("pytorch", model, n, "environment", c), cps("pytorch", model, n, 1, c)
             cell = lambda t: f" {t:,.0f} | **{h / t:.1f}** |" if t else " | |"
-            p(f"| {model} | {n} | {h:,.0f} |{cell(a)}{cell(b)}")
+            def cpu(tool, blas=None):
+                u, k = (cps(tool, model, n, blas, c if tool == "pytorch" else None, key) for key in ("cpu_us_per_call", "cores_used"))
+                return f" {u:.1f} | {k:.2f} |" if u else " | |"
+            p(f"| {model} | {n} | {h:,.0f} |{cpu('hourglass')}{cell(a)}{cell(b)}{cpu('pytorch', 1)}")
 p("\nEvery run (peers in each environment):\n")
 p("| tool | task | batch | environment | median s | all times (s) |")
 p("|---|---|---:|---|---:|---|")
