@@ -136,8 +136,11 @@ key = "median_epoch_s"
 if not small:  # no small task (--tasks): the environment of the fastest peer row of any kind
     key = None
 def seconds(r): return r[key] if key else r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
-if key is None:  # (latency-threads rows have no time: calls/s)
-    small = [r for r in rows if r["tool"] != "hourglass" and seconds(r) is not None]
+if key is None:  # latency: the whole `small` model, no_grad, 1 thread (not the overhead rows, nor calls/s)
+    small = [r for r in rows if r["tool"] != "hourglass" and seconds(r) is not None and r.get("api") != "overhead"]
+    latency = [r for r in small if r["task"] == "latency" and r["model"] == "small" and r["call"] == "reconstruct"
+               and r["api"] == "no_grad" and r["intra_threads"] == 1]
+    small = latency or small
 print(min(small, key=seconds)["config"])' "$results")
 echo "compare: the peers' fastest environment: $best" >&2
 for b in $batches; do
