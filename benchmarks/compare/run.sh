@@ -297,11 +297,27 @@ if thr:
                 u, k = (cps(tool, model, n, blas, c if tool == "pytorch" else None, key) for key in ("cpu_us_per_call", "cores_used"))
                 return f" {u:.1f} | {k:.2f} |" if u else " | |"
             p(f"| {model} | {n} | {h:,.0f} |{cpu('hourglass')}{cell(a)}{cell(b)}{cpu('pytorch', 1)}")
-p("\nEvery run (peers in each environment):\n")
-p("| tool | task | batch | environment | median s | all times (s) |")
-p("|---|---|---:|---|---:|---|")
-for r in rows:
-    if r["task"].startswith("latency"): continue  # the latency tables above
+if lat or thr:
+    p("\nEvery latency process (peers in each environment): µs per call, median (p10-p90), or calls/s "
+      "(threads 1, 2, 4, 8; PyTorch: OpenBLAS threads as set, then 1):\n")
+    p("| tool | environment | model | call | µs, or calls/s at 1, 2, 4, 8 threads (process after process) |")
+    p("|---|---|---|---|---|")
+    for r in lat:
+        spread = f" ({r['p10_us']:.1f}-{r['p90_us']:.1f})" if "p10_us" in r else ""
+        p(f"| {r['tool']} | {r.get('config', '')} | {r['model']} | {r['call']}, {r['api']}, {r['intra_threads']} thr. | "
+          f"{r['median_us']:.1f}{spread} |")
+    groups = {}
+    for r in thr:
+        groups.setdefault((r["tool"], r.get("config", ""), r["model"], r.get("blas_threads", "")), []).append(r)
+    for (tool, config, model, blas), g in groups.items():
+        p(f"| {tool} | {config} | {model} | threads{f', OpenBLAS {blas}' if blas else ''} | "
+          + ", ".join(f"{r['calls_per_s']:,.0f}" for r in g) + " |")
+others = [r for r in rows if not r["task"].startswith("latency")]  # the latency rows have their tables
+if others:
+    p("\nEvery run (peers in each environment):\n")
+    p("| tool | task | batch | environment | median s | all times (s) |")
+    p("|---|---|---:|---|---:|---|")
+for r in others:
     m = r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
     times = r.get("epoch_seconds", r.get("fit_seconds", r.get("seconds")))
     p(f"| {r['tool']} | {r['task']} | {r.get('batch', '')} | {r.get('config', '')} | {m:.3f} | {', '.join(f'{t:.3f}' for t in times)} |")
