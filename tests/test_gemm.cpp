@@ -1,5 +1,5 @@
 // core/gemm.hpp: C (+)= op(A) op(B) for every storage order of A, B and C, against Eigen's plain
-// product, in float and double. Built twice: on Eigen's kernel (test_gemm) and, where OpenBLAS is
+// product, in float and double, one column (the matrix-vector path) included. Built twice: on Eigen's kernel (test_gemm) and, where OpenBLAS is
 // installed, through sgemm/dgemm (test_gemm_blas, HOURGLASS_USE_BLAS) — together with a model's
 // gradients against finite differences, and layers wider than the batch (whose products are split
 // by rows across threads) against a backward pass written out in plain Eigen.
@@ -50,7 +50,8 @@ TEMPLATE_TEST_CASE("products match Eigen's for every storage order, transposed o
                    float, double) {
   using S = TestType;
   constexpr int C = Eigen::ColMajor, R = Eigen::RowMajor;
-  for (const auto [m, n, k] : {std::array<Eigen::Index, 3>{1, 1, 1}, {17, 9, 33}, {130, 70, 257}}) {
+  // n = 1 (and m = 1 with a row-major C, computed as its transpose) take the matrix-vector path.
+  for (const auto [m, n, k] : {std::array<Eigen::Index, 3>{1, 1, 1}, {17, 9, 33}, {130, 70, 257}, {130, 1, 257}, {1, 70, 257}}) {
     INFO("m " << m << ", n " << n << ", k " << k);
     check_products<S, C, C, C>(m, n, k);
     check_products<S, R, C, C>(m, n, k);

@@ -1,7 +1,7 @@
 """The PyTorch / scikit-learn side of benchmarks/compare/run.sh: the same autoencoders and PCA as
 hourglass_compare, printing one JSON object per task (same fields).
 
-    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,vae,encode,pca]
+    python3 peer.py --data DIR [--epochs N] [--batch N] [--threads N] [--tasks small,hinton,conv,conv-keras,vae,encode,latency,pca]
                     [--iwae-images N] [--iwae-samples K]
 """
 import argparse
@@ -106,6 +106,115 @@ def encode(sizes, x_train, config):
     return dict(tool="pytorch", task="encode", batch=int(xt.shape[0]), seconds=times, median_s=med,
                 samples_per_s=xt.shape[0] / med, checksum=float(codes.abs().mean()), code=int(codes.shape[1]),
                 config=config, torch=torch.__version__)
+
+
+def time_calls(call, xs, calls=2000, seconds=1.0):
+    """Each call timed on its own, cycling through the samples xs (a list of 1x784 tensors): 100
+    warm-up calls, then at most `calls` calls or about `seconds` (at least 100); microseconds."""
+    for i in range(100):
+        call(xs[i % len(xs)])
+    us = []
+    stop = time.perf_counter() + seconds
+    for i in range(calls):
+        if i >= 100 and time.perf_counter() > stop:
+            break
+        x = xs[i % len(xs)]
+        start = time.perf_counter_ns()
+        call(x)
+        us.append((time.perf_counter_ns() - start) / 1000)
+    return us
+
+
+def threads_calls_per_s(model, xs, threads, seconds=1.0):
+    """`threads` Python threads share one model, each calling it on one sample at a time under
+    torch.inference_mode() (PyTorch releases the GIL inside its operators): calls/s in total, CPU µs per
+    call (all threads) and the cores the process got (CPU time / wall time)."""
+    import threading
+
+    import torch
+
+    counts = [0] * threads
+    start_line = threading.Barrier(threads + 1)
+    stop = [0.0]
+
+    def work(t):
+        with torch.inference_mode():
+            j, n = t * 997, 0
+            start_line.wait()
+            while time.perf_counter() < stop[0]:
+                model(xs[j % len(xs)])
+                j, n = j + 1, n + 1
+        counts[t] = n
+
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    stop[0] = start + seconds
+    start_line.wait()
+    for th in pool:
+        th.join()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return dict(calls_per_s=sum(counts) / elapsed, cpu_us_per_call=1e6 * cpu / sum(counts), cores_used=cpu / elapsed)
+
+
+def latency(name, sizes, x_test, threads, config):
+    """Single-sample inference: the model in eval mode, one 1x784 MNIST test image per call, under
+    torch.no_grad() and torch.inference_mode(), with 1 intra-op thread and with the run's --threads;
+    the encoder alone (encode) and the whole model (reconstruct). Then calls/s of the whole model
+    from 1, 2, 4, 8 Python threads sharing it (1 intra-op thread). One JSON row per measurement."""
+    import torch
+
+    torch.manual_seed(1)
+    model = autoencoder(sizes).eval()
+    encoder = torch.nn.Sequential(*list(model.children())[:2 * (len(sizes) // 2) - 1]).eval()
+    xs = [torch.from_numpy(x_test[j:j + 1].copy()) for j in range(1000)]
+    rows = []
+    for intra in sorted({1, threads}):
+        torch.set_num_threads(intra)
+        for mode_name, mode in (("no_grad", torch.no_grad), ("inference_mode", torch.inference_mode)):
+            for call, net in (("encode", encoder), ("reconstruct", model)):
+                with mode():
+                    us = time_calls(net, xs)
+                s = sorted(us)
+                rows.append(dict(tool="pytorch", task="latency", model=name, call=call, api=mode_name,
+                                 intra_threads=intra, calls=len(us), median_us=statistics.median(us),
+                                 p10_us=s[int(0.1 * (len(s) - 1))], p90_us=s[int(0.9 * (len(s) - 1))],
+                                 median_s=statistics.median(us) * 1e-6, config=config, torch=torch.__version__))
+    # torch.set_num_threads does not reach OpenBLAS's own thread pool (OPENBLAS_NUM_THREADS, the
+    # run's --threads), whose callers contend when several application threads call it at once:
+    # the thread counts run as the environment says, then with OpenBLAS set to 1 thread as well.
+    # The framework's own cost: the same layers with 1-unit sizes (next to no arithmetic).
+    torch.set_num_threads(1)
+    tiny = autoencoder([1] * len(sizes)).eval()
+    tiny_encoder = torch.nn.Sequential(*list(tiny.children())[:2 * (len(sizes) // 2) - 1]).eval()
+    ones = [torch.ones(1, 1)]
+    for call, net in (("encode", tiny_encoder), ("reconstruct", tiny)):
+        with torch.inference_mode():
+            us = time_calls(net, ones)
+        rows.append(dict(tool="pytorch", task="latency", model=name, call=call, api="overhead", intra_threads=1,
+                         calls=len(us), median_us=statistics.median(us), median_s=statistics.median(us) * 1e-6,
+                         config=config, torch=torch.__version__))
+    openblas = loaded_openblas()
+    for blas_threads in ("environment", 1) if openblas else ("environment",):
+        if blas_threads == 1:
+            openblas.openblas_set_num_threads(1)
+        for n in (1, 2, 4, 8):
+            rows.append(dict(tool="pytorch", task="latency-threads", model=name, call="reconstruct", threads=n,
+                             blas_threads=blas_threads, **threads_calls_per_s(model, xs, n), config=config,
+                             torch=torch.__version__))
+    if openblas:
+        openblas.openblas_set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", threads)))
+    torch.set_num_threads(threads)
+    return rows
+
+
+def loaded_openblas():
+    """The OpenBLAS library this process has loaded (through PyTorch), or None."""
+    import ctypes
+
+    paths = {line.split()[-1] for line in open("/proc/self/maps") if "libopenblas" in line}
+    return ctypes.CDLL(sorted(paths)[0]) if paths else None
 
 
 def pca(x_train, x_test, solver, config):
@@ -241,6 +350,10 @@ def main():
         print(json.dumps(vae(x_train, x_test, a.epochs, a.batch, a.iwae_images, a.iwae_samples, a.config)), flush=True)
     if "encode" in tasks:
         print(json.dumps(encode(SMALL, x_train, a.config)), flush=True)
+    if "latency" in tasks:
+        for name, sizes in (("small", SMALL), ("hinton", HINTON)):
+            for row in latency(name, sizes, x_test, a.threads, a.config):
+                print(json.dumps(row), flush=True)
     if "pca" in tasks:
         for solver in ("full", "randomized"):
             print(json.dumps(pca(x_train, x_test, solver, a.config)), flush=True)

@@ -5,7 +5,10 @@
 #     and 64, the same number of epochs; seconds per epoch, samples/s, ratio, test error;
 #   - inference: the `small` encoder on the 60,000 training images (PyTorch under no_grad);
 #   - PCA with k = 32: hourglass against scikit-learn's svd_solver="full" and "randomized";
-#   - (--tasks vae) the VAE of PyTorch's own example: seconds per epoch, test loss, IWAE estimate.
+#   - (--tasks vae) the VAE of PyTorch's own example: seconds per epoch, test loss, IWAE estimate;
+#   - (--tasks latency) single-sample encode and reconstruct of `small` and `hinton`, µs per call
+#     (hourglass's Predictor against PyTorch under no_grad and inference_mode, 1 and --threads
+#     intra-op threads), and calls/s from 1, 2, 4, 8 application threads sharing one model.
 # Every figure is the median over --repeats fresh processes (default 3) of each process's median.
 # The peers first run once in several environments (as is; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
 # unset; that plus OMP_WAIT_POLICY=PASSIVE; AVX-512 kernels named), with OpenBLAS when Debian's
@@ -77,7 +80,7 @@ peer_blas=""
 [[ -f $openblas/libblas.so.3 ]] && peer_blas=$openblas
 
 first_batch=${batches%% *}
-# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,vae,encode,pca; e.g. --tasks pca)
+# --tasks (a comma-separated subset of small,hinton,conv,conv-keras,vae,encode,latency,pca; e.g. --tasks pca)
 # replaces the defaults. The conv presets are not among the defaults (PyTorch takes about a minute
 # per conv-keras epoch here): --tasks conv,conv-keras --batches 128 measures them. The VAE of
 # PyTorch's example: --tasks vae --epochs 10 --batches 128 (its recipe), with the IWAE estimate on
@@ -131,9 +134,13 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 small = [r for r in rows if r["tool"] == "pytorch" and r["task"] == "small"]
 key = "median_epoch_s"
 if not small:  # no small task (--tasks): the environment of the fastest peer row of any kind
-    small = [r for r in rows if r["tool"] != "hourglass"]
     key = None
 def seconds(r): return r[key] if key else r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
+if key is None:  # latency: the whole `small` model, no_grad, 1 thread (not the overhead rows, nor calls/s)
+    small = [r for r in rows if r["tool"] != "hourglass" and seconds(r) is not None and r.get("api") != "overhead"]
+    latency = [r for r in small if r["task"] == "latency" and r["model"] == "small" and r["call"] == "reconstruct"
+               and r["api"] == "no_grad" and r["intra_threads"] == 1]
+    small = latency or small
 print(min(small, key=seconds)["config"])' "$results")
 echo "compare: the peers' fastest environment: $best" >&2
 for b in $batches; do
@@ -226,10 +233,91 @@ if h:
             ss = med([r["median_fit_s"] for r in s])
             rel = abs(s[0]["test_mse"] - h[0]["test_mse"]) / h[0]["test_mse"]
             p(f"| scikit-learn {s[0]['sklearn']} svd_solver=\"{solver}\" | {ss:.3f} | {len(s)} | **{ss/hs:.2f}** | {s[0]['test_mse']:.6f} | {s[0]['test_sse']:.4f} | {s[0]['variance_kept']:.5f} | {rel:.1e} | {c} |")
-p("\nEvery run (peers in each environment):\n")
-p("| tool | task | batch | environment | median s | all times (s) |")
-p("|---|---|---:|---|---:|---|")
-for r in rows:
+lat = [r for r in rows if r["task"] == "latency"]
+if lat:
+    def us(tool, model, call, api, intra=None, config=None):
+        v = [r["median_us"] for r in lat if r["tool"] == tool and r["model"] == model and r["call"] == call
+             and r["api"] == api and (intra is None or r["intra_threads"] == intra) and (config is None or r.get("config") == config)]
+        return med(v), len(v)
+    def best_latency_config(model, call, api, intra):
+        configs = {r.get("config") for r in lat if r["tool"] == "pytorch"}
+        return min(configs, key=lambda c: us("pytorch", model, call, api, intra, c)[0] or float("inf"), default=None)
+    intras = sorted({r["intra_threads"] for r in lat if r["tool"] == "pytorch"})
+    p("\nSingle-sample inference: one MNIST test image per call (cycling through 1,000), each call timed on its own; "
+      "µs = the median over processes (n) of each process's median over up to 2,000 calls (100 warm-up calls first). "
+      "hourglass: a Predictor (serial, no allocation) and the model's own encode(x.col(j)) / reconstruct (allocates); "
+      "PyTorch: the model in eval mode on a 1x784 tensor, under torch.no_grad() or torch.inference_mode(), with "
+      + " or ".join(f"torch.set_num_threads({i})" for i in intras) + ". Ratio: PyTorch's time / the Predictor's.\n")
+    head = "| model | call | hourglass Predictor µs | n | hourglass model.* µs |"
+    line = "|---|---|---:|---:|---:|"
+    for i in intras:
+        head += f" PyTorch no_grad, {i} thr. µs | ratio | PyTorch inference_mode, {i} thr. µs | ratio |"
+        line += "---:|---:|---:|---:|"
+    p(head + " PyTorch overhead µs | peer environment |")
+    p(line + "---:|---|")
+    for model in ("small", "hinton"):
+        for call in ("encode", "reconstruct"):
+            hp, n = us("hourglass", model, call, "Predictor")
+            hm, _ = us("hourglass", model, call, "model")
+            if hp is None: continue
+            c = best_latency_config(model, call, "no_grad", 1)
+            cells = ""
+            for i in intras:
+                for api in ("no_grad", "inference_mode"):
+                    t, _ = us("pytorch", model, call, api, i, c)
+                    cells += f" {t:.1f} | **{t / hp:.1f}** |" if t else " | |"
+            o, _ = us("pytorch", model, call, "overhead", 1, c)
+            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {f'{o:.1f}' if o else ''} | {c or ''} |")
+    p("\nPyTorch overhead: the same layers with 1-unit sizes (next to no arithmetic), inference_mode, 1 thread: "
+      "the framework's own cost per call, which a single sample cannot amortise.")
+thr = [r for r in rows if r["task"] == "latency-threads"]
+if thr:
+    def cps(tool, model, n, blas=None, config=None, key="calls_per_s"):
+        v = [r[key] for r in thr if r["tool"] == tool and r["model"] == model and r["threads"] == n
+             and (blas is None or r.get("blas_threads") == blas) and (config is None or r.get("config") == config)]
+        return med(v)
+    c = best_latency_config("small", "reconstruct", "no_grad", 1) if lat else None
+    p("\nThroughput: N application threads share one model, each calling reconstruct on one sample at a time "
+      "for about a second (hourglass: std::thread, a Predictor each; PyTorch: Python threads under "
+      "torch.inference_mode(), torch.set_num_threads(1); PyTorch releases the GIL inside its operators, and its "
+      "BLAS (OpenBLAS) keeps its own thread count: as the environment sets it (OPENBLAS_NUM_THREADS = --threads), "
+      "and set to 1); calls/s in total, the CPU time per call (all threads) and the cores the process was given "
+      "(CPU time / wall time: on a machine shared with other work, what the scheduler let the threads have), "
+      "median over processes:\n")
+    p("| model | threads | hourglass calls/s | CPU µs/call | cores | PyTorch calls/s (OpenBLAS threads as set) | ratio "
+      "| PyTorch calls/s (OpenBLAS 1 thread) | ratio | CPU µs/call | cores |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in ("small", "hinton"):
+        for n in sorted({r["threads"] for r in thr}):
+            h = cps("hourglass", model, n)
+            if h is None: continue
+            a, b = cps("pytorch", model, n, "environment", c), cps("pytorch", model, n, 1, c)
+            cell = lambda t: f" {t:,.0f} | **{h / t:.1f}** |" if t else " | |"
+            def cpu(tool, blas=None):
+                u, k = (cps(tool, model, n, blas, c if tool == "pytorch" else None, key) for key in ("cpu_us_per_call", "cores_used"))
+                return f" {u:.1f} | {k:.2f} |" if u else " | |"
+            p(f"| {model} | {n} | {h:,.0f} |{cpu('hourglass')}{cell(a)}{cell(b)}{cpu('pytorch', 1)}")
+if lat or thr:
+    p("\nEvery latency process (peers in each environment): µs per call, median (p10-p90), or calls/s "
+      "(threads 1, 2, 4, 8; PyTorch: OpenBLAS threads as set, then 1):\n")
+    p("| tool | environment | model | call | µs, or calls/s at 1, 2, 4, 8 threads (process after process) |")
+    p("|---|---|---|---|---|")
+    for r in lat:
+        spread = f" ({r['p10_us']:.1f}-{r['p90_us']:.1f})" if "p10_us" in r else ""
+        p(f"| {r['tool']} | {r.get('config', '')} | {r['model']} | {r['call']}, {r['api']}, {r['intra_threads']} thr. | "
+          f"{r['median_us']:.1f}{spread} |")
+    groups = {}
+    for r in thr:
+        groups.setdefault((r["tool"], r.get("config", ""), r["model"], r.get("blas_threads", "")), []).append(r)
+    for (tool, config, model, blas), g in groups.items():
+        p(f"| {tool} | {config} | {model} | threads{f', OpenBLAS {blas}' if blas else ''} | "
+          + ", ".join(f"{r['calls_per_s']:,.0f}" for r in g) + " |")
+others = [r for r in rows if not r["task"].startswith("latency")]  # the latency rows have their tables
+if others:
+    p("\nEvery run (peers in each environment):\n")
+    p("| tool | task | batch | environment | median s | all times (s) |")
+    p("|---|---|---:|---|---:|---|")
+for r in others:
     m = r.get("median_epoch_s", r.get("median_fit_s", r.get("median_s")))
     times = r.get("epoch_seconds", r.get("fit_seconds", r.get("seconds")))
     p(f"| {r['tool']} | {r['task']} | {r.get('batch', '')} | {r.get('config', '')} | {m:.3f} | {', '.join(f'{t:.3f}' for t in times)} |")
