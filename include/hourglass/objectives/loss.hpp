@@ -44,18 +44,30 @@ struct TargetRange {
 };
 
 namespace detail {
-/// Throws std::invalid_argument naming the first target outside the loss's range (if it has one).
+/// Whether every target lies in the loss's range (true for a loss without one). One pass.
 template <class L, class D>
-void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where) {
+bool targets_in_range(const Eigen::MatrixBase<D>& y) {
   if constexpr (requires { L::target_range; }) {
     constexpr TargetRange range = L::target_range;
-    if (((y.array() >= range.lo) && (y.array() <= range.hi)).all()) return;
+    return ((y.array() >= range.lo) && (y.array() <= range.hi)).all();
+  } else {
+    return true;
+  }
+}
+
+/// Throws std::invalid_argument naming the first target outside the loss's range (if it has one).
+/// `first_sample`: the index of y's column 0 among all samples (a chunk of a batch source).
+template <class L, class D>
+void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where, Index first_sample = 0) {
+  if constexpr (requires { L::target_range; }) {
+    constexpr TargetRange range = L::target_range;
+    if (targets_in_range<L>(y)) return;
     for (Index j = 0; j < y.cols(); ++j)
       for (Index i = 0; i < y.rows(); ++i) {
         const double v = static_cast<double>(y(i, j));
         if (!(v >= range.lo && v <= range.hi))
           throw std::invalid_argument(message(
-              where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", j,
+              where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", first_sample + j,
               " (column ", j, ") holds ", v, " at row ", i,
               ". Scale the data into [0, 1] (8-bit pixels: divide by 255) or use MSE"));
       }
