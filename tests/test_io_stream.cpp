@@ -150,3 +150,27 @@ TEST_CASE("IdxSource refuses a truncated, compressed or label file and a file th
   REQUIRE_THROWS_MATCHES(source.read(hg::MatrixMap<float>(room.data(), 784, 8)), hg::io::FileError,
                          test::Says({"read failed at sample 8 of 40"}));
 }
+
+namespace {
+#include "stream_example.hpp"  // generated: the ```cpp block between <!-- stream:begin/end --> of the docs
+}  // namespace
+
+TEST_CASE("the documentation's streaming example trains from a file, a generator and new images", "[stream][io]") {
+  test::TempDir dir;
+  test::write_blob_images(dir / "images", 300, 9);
+  const Eigen::MatrixXf x = hg::io::read_idx_images<float>(dir / "images");
+  Model model(1);
+  hg::Adam<float> adam;
+  const hg::History from_file = train_from_file(model, adam, dir / "images", x);
+  CHECK(from_file.epochs_run() == 2);
+  CHECK(from_file.validation_loss.back() < from_file.validation_loss.front());
+  CHECK(adam.steps() == 2 * 5);  // ceil(300 / 64) batches per pass
+
+  const hg::History from_generator = train_from_generator(model, adam, x.col(0), 200);
+  CHECK(from_generator.epochs_run() == 3);
+  CHECK(from_generator.train_loss.back() < from_generator.train_loss.front());
+
+  const double loss = retrain(model, adam, x.leftCols(100));
+  CHECK(std::isfinite(loss));
+  CHECK(adam.steps() == 10 + 3 * 4 + 2);
+}

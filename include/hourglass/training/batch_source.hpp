@@ -23,7 +23,9 @@ namespace hourglass {
 /// A pass over data too large for memory. read(out) fills up to out.cols() samples (one per
 /// column of `out`, which has the model's input_size rows) and returns how many it wrote, from
 /// 0 to out.cols(); 0 means the pass is over (fit then stops reading until the next rewind()).
-/// rewind() starts the next pass; every pass must yield the same samples in the same order.
+/// rewind() starts the next pass. Every pass must yield the same number of samples (fit checks);
+/// a buffer holding the whole set equals the in-memory fit only when they are the same samples in
+/// the same order (a generator of fresh samples per pass is fine otherwise).
 /// Optional members, used when present:
 ///   Index size() const — samples per pass (progress and the batch count before the first pass
 ///                        ends; fit checks each pass against it);
