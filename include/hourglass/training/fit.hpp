@@ -249,7 +249,7 @@ class SourceFeed {
         more = false;
         break;
       }
-      const auto chunk = room.leftCols(got);
+      const MatrixMap<Scalar> chunk(room.data(), Model::input_size, got);
       require_finite_samples(chunk, "fit: a chunk read from the batch source", first + filled);
       if (!targets_in_range<L>(chunk))
         require_targets_in_range<L>(chunk, "fit: a chunk read from the batch source", first + filled);
@@ -262,7 +262,7 @@ class SourceFeed {
     ++passes_;
     require(passes_ > 1 || done > 0, "fit: the batch source gave no samples (its first pass, after rewind(), was empty)");
     require(passes_ == 1 || done == first_pass_, "fit: the batch source gave ", done, " samples in pass ", passes_,
-            " but ", first_pass_, " in pass 1 (every pass must give the same samples)");
+            " but ", first_pass_, " in pass 1 (every pass must give the same number of samples)");
     if constexpr (requires { source_.size(); })
       require(done == static_cast<Index>(source_.size()), "fit: the batch source gave ", done, " samples in pass ",
               passes_, " but its size() says ", static_cast<Index>(source_.size()));
