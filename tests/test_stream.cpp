@@ -18,6 +18,8 @@ using E = hg::Encoder<hg::Dense<6, 3, hg::Tanh>>;
 using D = hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>;
 using Plain = hg::BasicAutoencoder<double, E, D>;
 using Masked = hg::BasicAutoencoder<double, E, D, hg::MaskingNoise>;
+using Vae = hg::BasicVariationalAutoencoder<double, hg::Encoder<hg::Dense<6, 4>>, hg::Decoder<hg::Dense<2, 6, hg::Sigmoid>>,
+                                            hg::BernoulliLikelihood>;
 
 hg::FitOptions quiet(int epochs, hg::Index batch, hg::Index buffer) {
   hg::FitOptions o;
@@ -30,15 +32,15 @@ hg::FitOptions quiet(int epochs, hg::Index batch, hg::Index buffer) {
 
 /// Trains two models of one seed, in memory and from a source read 7 samples at a time through a
 /// buffer that holds all 100 samples; returns both models' parameters and histories.
-template <class Model>
-void require_same_as_in_memory() {
+template <class Model, class Loss = hg::BCE>
+void require_same_as_in_memory(const Loss& loss = {}) {
   const Eigen::MatrixXd x = test::uniform(6, 100, 2);
   const hg::FitOptions o = quiet(3, 16, 112);  // 112 = 7 batches >= 100 samples
   Model in_memory(1), streamed(1);
   hg::Adam<double> a, b;
-  const hg::History h1 = hg::fit(in_memory, a, x, o, hg::BCE{});
+  const hg::History h1 = hg::fit(in_memory, a, x, o, loss);
   hg::MatrixSource<double> source(x, 7);
-  const hg::History h2 = hg::fit(streamed, b, source, o, hg::BCE{});
+  const hg::History h2 = hg::fit(streamed, b, source, o, loss);
   CHECK(h1.train_loss == h2.train_loss);
   CHECK(b.steps() == a.steps());
   CHECK(streamed.parameters().values == in_memory.parameters().values);  // bit for bit
@@ -67,6 +69,10 @@ TEST_CASE("a shuffle buffer holding the whole set gives the in-memory fit's para
 
 TEST_CASE("with a full buffer a denoising model's noise is the in-memory fit's too", "[stream]") {
   require_same_as_in_memory<Masked>();
+}
+
+TEST_CASE("with a full buffer a VAE draws the in-memory fit's noise too", "[stream]") {
+  require_same_as_in_memory<Vae>(hg::BernoulliLikelihood{});
 }
 
 TEST_CASE("a smaller buffer visits every sample once per pass, each batch drawn from the buffer", "[stream]") {
