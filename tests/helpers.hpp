@@ -39,4 +39,32 @@ void train_briefly(Model& model, Optimizer& optimizer, int epochs, Eigen::Index 
   hg::fit(model, optimizer, x, o);
 }
 
+/// The largest relative error between a loss's analytic gradient (with respect to the output, or
+/// to the logits when Logits) and central differences, at a 3 x 4 point against target y.
+/// Returns it, and the analytic gradient in `g` (3 x 4) for further checks.
+template <class Loss, bool Logits>
+double loss_gradient_error(const Eigen::MatrixXd& y, Eigen::MatrixXd& g) {
+  const Eigen::MatrixXd z0 = uniform(3, 4, 22, -2.0, 2.0);
+  auto as_matrix = [](const Eigen::VectorXd& v) { return Eigen::Map<const Eigen::MatrixXd>(v.data(), 3, 4); };
+  auto objective = [&](const Eigen::VectorXd& v) {
+    if constexpr (Logits) {
+      return Loss::value_from_logits(as_matrix(v), y);
+    } else {
+      return Loss::value(as_matrix(v), y);
+    }
+  };
+  Eigen::VectorXd point(12);
+  g.resize(3, 4);
+  const Eigen::MatrixXd a = (1.0 / (1.0 + (-z0.array()).exp())).matrix();  // in (0, 1)
+  if constexpr (Logits) {
+    Eigen::Map<Eigen::MatrixXd>(point.data(), 3, 4) = z0;
+    Loss::value_and_logit_gradient(z0, a, y, g);
+  } else {
+    Eigen::Map<Eigen::MatrixXd>(point.data(), 3, 4) = a;
+    Loss::value_and_gradient(a, y, g);
+  }
+  const Eigen::VectorXd analytic = Eigen::Map<const Eigen::VectorXd>(g.data(), 12);
+  return hg::check_gradient(objective, point, analytic, 1e-6).max_relative_error;
+}
+
 }  // namespace test

@@ -106,3 +106,37 @@ TEST_CASE("regression: image_grid refuses NaN and Inf, naming the image and the 
   images(4, 2) = 7.0f;  // finite values outside [0, 1] are clamped, as documented
   CHECK(io::image_grid(images, 2, 3, 3).width() > 0);
 }
+
+TEST_CASE("histogram_plot puts each series' bars where its values are, and the line where it says", "[io][png]") {
+  // Series A in [0, 1), B in [2, 3): A's outline colour only left of the threshold at 1.5, B's
+  // only right of it; the line's colour appears in one narrow band of columns.
+  io::HistogramSeries a{"normal", {}, io::colors::palette[0]}, b{"anomalous", {}, io::colors::palette[1]};
+  for (int i = 0; i < 200; ++i) a.values.push_back(0.005 * i);
+  for (int i = 0; i < 50; ++i) b.values.push_back(2.0 + 0.02 * i);
+  const io::Color red = io::colors::palette[3];
+  io::PlotOptions o;
+  o.x_label = "score";
+  const io::Image h = io::histogram_plot({a, b}, {.bins = 30}, {{"threshold", 1.5, red}}, o);
+  CHECK(h.width() == 800);
+  int a_min = h.width(), a_max = -1, b_min = h.width(), b_max = -1, red_min = h.width(), red_max = -1;
+  auto same = [](io::Color p, io::Color c) { return p.r == c.r && p.g == c.g && p.b == c.b; };
+  for (int y = h.height() / 3; y < h.height() - 60; ++y)  // below the legend, above the x labels
+    for (int x = 0; x < h.width(); ++x) {
+      const auto p = h.get(x, y);
+      if (same(p, a.color)) a_min = std::min(a_min, x), a_max = std::max(a_max, x);
+      if (same(p, b.color)) b_min = std::min(b_min, x), b_max = std::max(b_max, x);
+      if (same(p, red)) red_min = std::min(red_min, x), red_max = std::max(red_max, x);
+    }
+  REQUIRE(a_max >= 0);
+  REQUIRE(b_max >= 0);
+  REQUIRE(red_max >= 0);
+  CHECK(a_max < red_min);
+  CHECK(b_min > red_max);
+  CHECK(red_max - red_min <= 2);
+  CHECK(a_max - a_min > 100);  // a third of the axis
+  CHECK_THROWS_WITH(io::histogram_plot({a}, {.bins = 0}), Catch::Matchers::Contains("at least one bin, got 0"));
+  CHECK_THROWS_WITH(io::histogram_plot({a}, {}, {{"t", NAN}}), Catch::Matchers::Contains("line 't' is at nan"));
+  test::TempDir dir;
+  io::write_png(dir / "hist.png", h);
+  CHECK(png_size(test::read_raw(dir / "hist.png")) == std::pair{800, 560});
+}

@@ -43,34 +43,11 @@ TEST_CASE("BCE from logits stays finite where the probability form would take lo
 }
 
 namespace {
-
 template <class Loss, bool Logits>
 double loss_gradient_error() {
-  const Eigen::MatrixXd y = test::uniform(3, 4, 21, 0.0, 1.0);
-  const Eigen::MatrixXd z0 = test::uniform(3, 4, 22, -2.0, 2.0);
-  auto as_matrix = [](const Eigen::VectorXd& v) { return Eigen::Map<const Eigen::MatrixXd>(v.data(), 3, 4); };
-  auto objective = [&](const Eigen::VectorXd& v) {
-    if constexpr (Logits) {
-      return Loss::value_from_logits(as_matrix(v), y);
-    } else {
-      return Loss::value(as_matrix(v), y);
-    }
-  };
-  Eigen::VectorXd point(12);
-  Eigen::MatrixXd g(3, 4);
-  if constexpr (Logits) {
-    Eigen::Map<Eigen::MatrixXd>(point.data(), 3, 4) = z0;
-    const Eigen::MatrixXd a = (1.0 / (1.0 + (-z0.array()).exp())).matrix();
-    Loss::value_and_logit_gradient(z0, a, y, g);
-  } else {
-    const Eigen::MatrixXd a = (1.0 / (1.0 + (-z0.array()).exp())).matrix();  // in (0, 1)
-    Eigen::Map<Eigen::MatrixXd>(point.data(), 3, 4) = a;
-    Loss::value_and_gradient(a, y, g);
-  }
-  const Eigen::VectorXd analytic = Eigen::Map<const Eigen::VectorXd>(g.data(), 12);
-  return hg::check_gradient(objective, point, analytic, 1e-6).max_relative_error;
+  Eigen::MatrixXd g;
+  return test::loss_gradient_error<Loss, Logits>(test::uniform(3, 4, 21, 0.0, 1.0), g);
 }
-
 }  // namespace
 
 TEST_CASE("loss gradients match finite differences", "[losses][gradient]") {

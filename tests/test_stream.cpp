@@ -75,10 +75,30 @@ TEST_CASE("with a full buffer a VAE draws the in-memory fit's noise too", "[stre
   require_same_as_in_memory<Vae>(hg::BernoulliLikelihood{});
 }
 
+TEST_CASE("a model with a scaler and missing values trains from a source as in memory; Inf is still refused", "[stream]") {
+  using Imputer = hg::BasicAutoencoder<double, E, hg::Decoder<hg::Dense<3, 6>>, hg::MissingValues>;
+  Eigen::MatrixXd x = test::uniform(6, 100, 7, 10.0, 20.0);
+  const auto scaler = hg::Scaler<double>::standardize(x);
+  x(1, 5) = x(4, 60) = std::numeric_limits<double>::quiet_NaN();  // missing values
+  Imputer in_memory(1), streamed(1);
+  in_memory.set_scaler(scaler);
+  streamed.set_scaler(scaler);
+  hg::Adam<double> a, b;
+  const hg::FitOptions o = quiet(2, 16, 112);
+  hg::fit(in_memory, a, x, o, hg::MaskedMSE{});
+  hg::MatrixSource<double> source(x, 7);
+  hg::fit(streamed, b, source, o, hg::MaskedMSE{});
+  CHECK(streamed.parameters().values == in_memory.parameters().values);
+  x(2, 80) = std::numeric_limits<double>::infinity();
+  REQUIRE_THROWS_MATCHES(hg::fit(streamed, b, source, o, hg::MaskedMSE{}), std::invalid_argument,
+                         test::Says({"batch source", "sample 80", "Inf"}));
+}
+
 TEST_CASE("a smaller buffer visits every sample once per pass, each batch drawn from the buffer", "[stream]") {
   const hg::Index n = 1000, batch = 8, buffer = 64;
   Numbered source{n, 13};
-  hg::detail::SourceFeed<Numbered, Masked, hg::MSE> feed(source);
+  const Masked model(1);
+  hg::detail::SourceFeed<Numbered, Masked, hg::MSE> feed(model, source);
   feed.validate(quiet(1, batch, buffer));
   hg::Random rng(5);
   for (int pass = 0; pass < 2; ++pass) {

@@ -6,13 +6,17 @@
 //   core/         shapes, the layer contract (layer.hpp), activations, the layers (Dense, TiedDense,
 //                 Reshape, Conv2D, ConvTranspose2D, MaxPool2D/AvgPool2D, Upsample2D) and their
 //                 kernels, the flat parameter buffer, the random engine, threads
-//   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder
-//   objectives/   the Loss concept, losses, metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
+//   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder, the Scaler kept with a model
+//   objectives/   the Loss concept, losses (masked ones for missing values), metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
+//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation, imputation
 #pragma once
 
+#include "applications/anomaly.hpp"
+#include "applications/imputation.hpp"
+#include "applications/roc.hpp"
 #include "baselines/pca.hpp"
 #include "core/activations.hpp"
 #include "core/config.hpp"
@@ -32,13 +36,18 @@
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
+#include "model/predictor.hpp"
+#include "model/scaler.hpp"
 #include "model/sequential.hpp"
+#include "model/threshold.hpp"
 #include "model/vae.hpp"
 #include "objectives/loss.hpp"
 #include "objectives/likelihoods.hpp"
 #include "objectives/losses.hpp"
+#include "objectives/masked_losses.hpp"
 #include "objectives/corruption/gaussian.hpp"
 #include "objectives/corruption/masking.hpp"
+#include "objectives/corruption/missing_values.hpp"
 #include "objectives/corruption/salt_and_pepper.hpp"
 #include "objectives/metrics.hpp"
 #include "objectives/penalties/contractive.hpp"

@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include <concepts>
+#include <limits>
 #include <string_view>
 
 namespace hourglass {
@@ -19,7 +20,16 @@ enum class InitScheme {
   he_uniform,      ///< U(-sqrt(6/in), +sqrt(6/in)): the ReLU family.
 };
 
+/// The closure of the values an activation can output, [lo, hi] (infinite ends for unbounded
+/// sides). A scaler (model/scaler.hpp) is refused when its outputs leave it: standardised targets
+/// under a sigmoid output are out of reach.
+struct OutputRange {
+  double lo, hi;
+  constexpr bool contains(double a, double b) const { return lo <= a && b <= hi; }
+};
+
 /// What a layer needs from an activation. `A` stands for any Eigen array expression.
+/// Optional: `static constexpr OutputRange output_range` (taken as unbounded when absent).
 template <class F>
 concept Activation = requires(const Eigen::ArrayXXd& a) {
   { F::name } -> std::convertible_to<std::string_view>;
@@ -35,6 +45,7 @@ struct Identity {
   static constexpr std::string_view name = "identity";
   static constexpr InitScheme init = InitScheme::glorot_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
   template <class A>
   static auto apply(const A& z) { return z; }
   template <class A>
@@ -48,6 +59,7 @@ struct ReLU {
   static constexpr std::string_view name = "relu";
   static constexpr InitScheme init = InitScheme::he_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{0, std::numeric_limits<double>::infinity()};
   template <class A>
   static auto apply(const A& z) { return z.max(typename A::Scalar(0)); }
   template <class A>
@@ -65,6 +77,7 @@ struct LeakyReLU {
   static constexpr std::string_view name = "leaky_relu";
   static constexpr InitScheme init = InitScheme::he_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
   static constexpr double slope = 0.01;
   template <class A>
   static auto apply(const A& z) {
@@ -85,6 +98,7 @@ struct ELU {
   static constexpr std::string_view name = "elu";
   static constexpr InitScheme init = InitScheme::he_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{-1, std::numeric_limits<double>::infinity()};
   template <class A>
   static auto apply(const A& z) {
     using S = typename A::Scalar;
@@ -107,6 +121,7 @@ struct Softplus {
   static constexpr std::string_view name = "softplus";
   static constexpr InitScheme init = InitScheme::glorot_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{0, std::numeric_limits<double>::infinity()};
   template <class A>
   static auto apply(const A& z) {
     using S = typename A::Scalar;
@@ -129,6 +144,7 @@ struct Sigmoid {
   static constexpr std::string_view name = "sigmoid";
   static constexpr InitScheme init = InitScheme::glorot_uniform;
   static constexpr bool output_in_unit_interval = true;
+  static constexpr OutputRange output_range{0, 1};
   template <class A>
   static auto apply(const A& z) { return z.logistic(); }
   template <class A>
@@ -145,6 +161,7 @@ struct Tanh {
   static constexpr std::string_view name = "tanh";
   static constexpr InitScheme init = InitScheme::glorot_uniform;
   static constexpr bool output_in_unit_interval = false;
+  static constexpr OutputRange output_range{-1, 1};
   template <class A>
   static auto apply(const A& z) { return z.tanh(); }
   template <class A>
@@ -155,6 +172,16 @@ struct Tanh {
     return S(-2) * a * (S(1) - a.square());
   }
 };
+
+/// F::output_range, or (-inf, inf) for an activation that does not state one.
+template <class F>
+constexpr OutputRange output_range_of() {
+  if constexpr (requires { F::output_range; }) {
+    return F::output_range;
+  } else {
+    return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+  }
+}
 
 static_assert(Activation<Identity> && Activation<ReLU> && Activation<LeakyReLU> && Activation<ELU> &&
               Activation<Softplus> && Activation<Sigmoid> && Activation<Tanh>);

@@ -10,6 +10,8 @@
 //   write_png("digits.png", grid);                                          // atomic
 //   write_png("loss.png", line_plot({{"train", epochs, train}, {"validation", epochs, val}}, options));
 //   write_png("latent.png", scatter_plot(codes2d, labels, options));
+//   write_png("scores.png", histogram_plot({{"normal", normal_scores}, {"anomalous", anomaly_scores, palette[3]}},
+//                                          {.bins = 60}, {{"threshold", t.value}}, options));
 #pragma once
 
 #include "../core/config.hpp"
@@ -23,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -423,6 +426,106 @@ Image scatter_plot(const Eigen::MatrixBase<D>& points, const Eigen::VectorXi& la
   for (std::size_t k = 0; k < present.size(); ++k)
     if (present[k])
       legend.emplace_back(k < label_names.size() ? label_names[k] : std::to_string(k), colors::palette[k % 10]);
+  frame.legend(legend);
+  return img;
+}
+
+// ---- histograms ----------------------------------------------------------------------------
+
+/// One set of values to histogram, drawn as translucent bars with an outline in `color`.
+struct HistogramSeries {
+  std::string name;
+  std::vector<double> values;
+  Color color = colors::palette[0];
+};
+
+/// A labelled vertical line across a plot (a threshold, a mean).
+struct VerticalLine {
+  std::string label;
+  double x = 0;
+  Color color = colors::black;
+};
+
+struct HistogramOptions {
+  int bins = 50;  ///< equal-width bins over [lo, hi], shared by every series (>= 1)
+  /// true: each bar is the fraction of its series' values in the bin (series of different sizes
+  /// compare; each series sums to 1); false: counts.
+  bool fraction = true;
+  /// The binned range; by default the smallest and largest finite value of all series. Values
+  /// outside it are counted in the first or last bin (so none disappears: say so in a label).
+  std::optional<double> lo = std::nullopt, hi = std::nullopt;
+};
+
+/// Histograms of one or more series over the same bins, with optional labelled vertical lines
+/// (drawn dashed, named in the legend). Non-finite values are skipped. Throws
+/// std::invalid_argument for bins < 1, a non-finite or empty range, or a non-finite line.
+inline Image histogram_plot(const std::vector<HistogramSeries>& series, const HistogramOptions& histogram = {},
+                            const std::vector<VerticalLine>& lines = {}, const PlotOptions& options = {}) {
+  hourglass::detail::require(histogram.bins >= 1, "histogram_plot: expected at least one bin, got ", histogram.bins);
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : series)
+    for (const double v : s.values)
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (histogram.lo) lo = *histogram.lo;
+  if (histogram.hi) hi = *histogram.hi;
+  if (!(hi >= lo)) lo = 0, hi = 1;  // no finite value: empty axes
+  hourglass::detail::require(std::isfinite(lo) && std::isfinite(hi) && hi >= lo, "histogram_plot: expected a finite ",
+                             "range lo <= hi, got [", lo, ", ", hi, "]");
+  if (hi == lo) hi = lo + 1;  // one distinct value: one bin of width 1/bins
+  for (const auto& l : lines)
+    hourglass::detail::require(std::isfinite(l.x), "histogram_plot: line '", l.label, "' is at ", l.x,
+                               " (expected a finite position)");
+  const auto bins = static_cast<std::size_t>(histogram.bins);
+  const double width = (hi - lo) / static_cast<double>(bins);
+  std::vector<std::vector<double>> heights;
+  double top = 0;
+  for (const auto& s : series) {
+    std::vector<double> h(bins, 0.0);
+    double n = 0;
+    for (const double v : s.values) {
+      if (!std::isfinite(v)) continue;
+      const double b = std::floor((v - lo) / width);
+      h[static_cast<std::size_t>(std::clamp(b, 0.0, static_cast<double>(bins - 1)))] += 1;
+      n += 1;
+    }
+    if (histogram.fraction && n > 0)
+      for (double& x : h) x /= n;
+    for (const double x : h) top = std::max(top, x);
+    heights.push_back(std::move(h));
+  }
+  double x0 = lo, x1 = hi;
+  for (const auto& l : lines) x0 = std::min(x0, l.x), x1 = std::max(x1, l.x);
+  PlotOptions o = options;
+  o.log_y = false;
+  Image img(o.width, o.height);
+  detail::Frame frame(img, o, x0, x1, 0.0, top > 0 ? top : 1.0);
+  frame.draw_axes();
+  std::vector<std::pair<std::string, Color>> legend;
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const Color c = series[k].color;
+    for (std::size_t b = 0; b < bins; ++b) {
+      if (heights[k][b] <= 0) continue;
+      const int left = frame.px(lo + width * static_cast<double>(b)), right = frame.px(lo + width * static_cast<double>(b + 1));
+      const int y = frame.py(heights[k][b]), base = frame.py(0);
+      for (int py = y; py <= base; ++py)  // translucent fill: 35% of the series' colour over what is there
+        for (int px = left; px <= right; ++px) {
+          const Color under = img.get(px, py);
+          auto mix = [](std::uint8_t a, std::uint8_t b2) {
+            return static_cast<std::uint8_t>(std::lround(0.35 * a + 0.65 * b2));
+          };
+          img.set(px, py, {mix(c.r, under.r), mix(c.g, under.g), mix(c.b, under.b)});
+        }
+      img.line(left, y, right, y, c, 2);  // the bar's outline, in the full colour
+      img.line(left, y, left, base, c, 1);
+      img.line(right, y, right, base, c, 1);
+    }
+    if (!series[k].name.empty()) legend.emplace_back(series[k].name, c);
+  }
+  for (const auto& l : lines) {
+    const int x = frame.px(l.x), y_top = frame.py(top > 0 ? top : 1.0), y_bottom = frame.py(0);
+    for (int y = y_top; y < y_bottom; y += 12) img.line(x, y, x, std::min(y + 7, y_bottom), l.color, 2);  // dashed
+    if (!l.label.empty()) legend.emplace_back(l.label, l.color);
+  }
   frame.legend(legend);
   return img;
 }

@@ -24,13 +24,18 @@
 #include "chain.hpp"
 #include "decoder.hpp"
 #include "encoder.hpp"
+#include "scaler.hpp"
+#include "score.hpp"
+#include "threshold.hpp"
 #include "sequential.hpp"
 // The model binds its training objective's policies and takes a Loss in compute_gradients: the
 // one place where model/ uses objectives/ (the Loss concept only; docs/design.md).
 #include "../objectives/loss.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <tuple>
@@ -41,6 +46,10 @@ namespace hourglass {
 /// A policy that corrupts the training input (denoising).
 template <class P, class Scalar>
 concept CorruptionPolicy = requires(P& p, MatrixMap<Scalar>& input, Random& rng) { p.corrupt(input, rng); };
+
+/// A policy that fills missing values (NaN) of the input (MissingValues).
+template <class P, class Scalar>
+concept FillsMissingValues = requires(const P& p, MatrixMap<Scalar>& input) { p.fill_missing(input); };
 
 namespace detail {
 template <class Scalar, class Enc, class Dec>
@@ -79,6 +88,10 @@ class BasicAutoencoder {
 
   /// Whether any policy corrupts the training input (then the clean batch is kept as target).
   static constexpr bool corrupts_input = (CorruptionPolicy<Policies, Scalar> || ...);
+  /// Whether a policy fills missing values (NaN) of the input (MissingValues): then data with
+  /// NaN is accepted with a masked loss, and inference fills NaN the same way.
+  static constexpr bool fills_missing_inputs = (FillsMissingValues<Policies, Scalar> || ...);
+  using output_activation = typename layer_type<depth - 1>::activation;
 
   /// A model with default policies, initialised from seed 42.
   BasicAutoencoder() : BasicAutoencoder(42) {}
@@ -100,24 +113,78 @@ class BasicAutoencoder {
     requires(sizeof...(Policies) > 0)
       : BasicAutoencoder(seed, Policies{}...) {}
 
+  // ---- preprocessing kept with the model ------------------------------------------------
+  /// Sets the scaler (model/scaler.hpp) that every entry point taking data in its own units
+  /// applies first — load_batch (so fit), encode, reconstruct, evaluate, score — and that
+  /// reconstruct and decode invert on their outputs. Fit it on the training data before fit;
+  /// model files store it. Throws std::invalid_argument when it was fitted on another number of
+  /// features, or when the output activation cannot reach the scaled training data (standardised
+  /// targets under a sigmoid output); the model's scaler is unchanged then.
+  void set_scaler(Scaler<Scalar> scaler) {
+    scaler.template require_reachable_by<output_activation>(input_size, "set_scaler");
+    scaler_ = std::move(scaler);
+  }
+  const Scaler<Scalar>& scaler() const { return scaler_; }
+
+  /// The anomaly threshold kept with the model (and its file): fit it on scores of normal
+  /// training data (applications/anomaly.hpp: quantile_threshold, mean_std_threshold).
+  /// Throws std::invalid_argument for a threshold value that is not finite.
+  void set_threshold(const AnomalyThreshold& threshold) {
+    detail::require(std::isfinite(threshold.value), "set_threshold: the threshold value must be finite, got ",
+                    threshold.value);
+    threshold_ = threshold;
+  }
+  void clear_threshold() { threshold_.reset(); }
+  const std::optional<AnomalyThreshold>& threshold() const { return threshold_; }
+  /// Per sample of X: score > threshold (n entries). Throws std::logic_error when no threshold is set.
+  template <class D>
+  Eigen::Array<bool, Eigen::Dynamic, 1> is_anomaly(const Eigen::MatrixBase<D>& x) const {
+    if (!threshold_) throw std::logic_error("is_anomaly: the model has no threshold (set_threshold first)");
+    return (score(x).array().template cast<double>() > threshold_->value);
+  }
+
+  /// X (input_size x n, data units) as the network sees it: scaled, missing values (NaN) filled
+  /// when a policy fills them. A copy; X itself when there is nothing to do is not promised.
+  template <class D>
+  Matrix<Scalar> network_input(const Eigen::MatrixBase<D>& x) const {
+    detail::require_batch(x, input_size, "network_input");
+    Matrix<Scalar> in = x.template cast<Scalar>();
+    scaler_.transform_in_place(in);
+    fill_missing(in);
+    return in;
+  }
+  /// NaN := the MissingValues policy's fill, in place (nothing without such a policy).
+  template <class M>
+  void fill_missing(M&& m) const {
+    if constexpr (fills_missing_inputs) {
+      std::apply([&](const auto&... p) { (fill_missing_one(p, m), ...); }, policies_);
+    }
+  }
+
   // ---- inference -------------------------------------------------------------------------
-  /// The codes of a batch X (input_size x n) — one column per sample.
+  /// The codes of a batch X (input_size x n, data units) — one column per sample.
   template <class D>
   Matrix<Scalar> encode(const Eigen::MatrixBase<D>& x) const {
     detail::require_batch(x, input_size, "encode");
-    return network_.template forward_range<0, encoder_depth>(x);
+    if (!prepares_input()) return network_.template forward_range<0, encoder_depth>(x);
+    return network_.template forward_range<0, encoder_depth>(network_input(x));
   }
-  /// The reconstructions of a batch of codes Z (code_size x n).
+  /// The reconstructions (data units) of a batch of codes Z (code_size x n).
   template <class D>
   Matrix<Scalar> decode(const Eigen::MatrixBase<D>& z) const {
     detail::require_batch(z, code_size, "decode");
-    return network_.template forward_range<encoder_depth, depth>(z);
+    Matrix<Scalar> out = network_.template forward_range<encoder_depth, depth>(z);
+    scaler_.inverse_transform_in_place(out);
+    return out;
   }
-  /// decode(encode(X)), without corruption.
+  /// decode(encode(X)), without corruption, in data units.
   template <class D>
   Matrix<Scalar> reconstruct(const Eigen::MatrixBase<D>& x) const {
     detail::require_batch(x, input_size, "reconstruct");
-    return network_.template forward_range<0, depth>(x);
+    Matrix<Scalar> out = prepares_input() ? network_.template forward_range<0, depth>(network_input(x))
+                                          : network_.template forward_range<0, depth>(x);
+    scaler_.inverse_transform_in_place(out);
+    return out;
   }
   /// X as training feeds it to the encoder: a copy with every corruption policy applied in turn,
   /// drawn from `rng` (X itself, as Scalar, when no policy corrupts). Use it to score denoising —
@@ -133,31 +200,96 @@ class BasicAutoencoder {
     return out;
   }
 
-  /// The mean reconstruction loss over X (no corruption, no penalties), in chunks of 4096
-  /// samples so memory stays bounded; logits are used when the loss prefers them. A loss with a
-  /// target range (BCE: [0, 1]) refuses data outside it (std::invalid_argument naming the sample).
+  /// The mean reconstruction loss over X (no corruption, no penalties; in the scaler's units,
+  /// what training minimises), in chunks of 4096 samples so memory stays bounded; logits are
+  /// used when the loss prefers them. A loss with a target range (BCE: [0, 1]) refuses data
+  /// outside it (std::invalid_argument naming the sample); a masked loss skips missing entries.
   template <Loss L, class D>
   double evaluate(const L& loss, const Eigen::MatrixBase<D>& x) const {
-    static_assert(detail::output_fits_loss<L, typename layer_type<depth - 1>::activation>());
+    static_assert(detail::output_fits_loss<L, output_activation>());
     detail::require_batch(x, input_size, "evaluate");
-    detail::require_targets_in_range<L>(x, "evaluate");
-    constexpr Index chunk = 4096;
     constexpr bool from_logits = loss_uses_logits<L>;
     double weighted = 0;
-    for (Index start = 0; start < x.cols(); start += chunk) {
-      const Index n = std::min(chunk, x.cols() - start);
-      const auto block = x.middleCols(start, n);
+    for_each_chunk(x, [&](const auto& target, const auto& input, Index start) {
+      require_targets<L>(target, "evaluate", start);
       Matrix<Scalar> logits;
-      const Matrix<Scalar> out = network_.template forward_range<0, depth, from_logits>(block, &logits);
+      const Matrix<Scalar> out = network_.template forward_range<0, depth, from_logits>(input, &logits);
       double value;
       if constexpr (from_logits) {
-        value = static_cast<double>(loss.value_from_logits(logits, block));
+        value = static_cast<double>(loss.value_from_logits(logits, target));
       } else {
-        value = static_cast<double>(loss.value(out, block));
+        value = static_cast<double>(loss.value(out, target));
       }
-      weighted += value * static_cast<double>(n);
-    }
+      weighted += value * static_cast<double>(target.cols());
+    });
     return weighted / static_cast<double>(x.cols());
+  }
+
+  /// Anomaly scores: per sample (column of X, data units), the mean squared reconstruction error
+  /// over its features in the scaler's units (over its observed features when values are
+  /// missing) — n values, higher = less like the training data. Throws std::invalid_argument for
+  /// a wrong shape, or a sample with no observed feature.
+  template <class D>
+  Vector<Scalar> score(const Eigen::MatrixBase<D>& x) const {
+    detail::require_batch(x, input_size, "score");
+    Vector<Scalar> scores(x.cols());
+    for_each_chunk(x, [&](const auto& target, const auto& input, Index start) {
+      const Matrix<Scalar> out = network_.template forward_range<0, depth>(input);
+      for (Index j = 0; j < target.cols(); ++j)
+        scores(start + j) = detail::observed_mean_squared_error(out.col(j), target.col(j), "score", start + j);
+    });
+    return scores;
+  }
+  /// The squared reconstruction error of every feature of every sample (input_size x n, scaler's
+  /// units; NaN where the value is missing): which features raised a sample's score.
+  template <class D>
+  Matrix<Scalar> feature_errors(const Eigen::MatrixBase<D>& x) const {
+    detail::require_batch(x, input_size, "feature_errors");
+    Matrix<Scalar> errors(input_size, x.cols());
+    for_each_chunk(x, [&](const auto& target, const auto& input, Index start) {
+      errors.middleCols(start, target.cols()) =
+          (network_.template forward_range<0, depth>(input) - target).array().square().matrix();
+    });
+    return errors;
+  }
+
+  /// The checks fit and evaluate make of data in data units before using it as targets: every
+  /// value finite — NaN allowed as a missing value when the loss masks them (MaskedMSE,
+  /// MaskedBCE) and a policy fills them (MissingValues) — and, scaled, inside the loss's target
+  /// range. Messages name the sample as `first_sample` + its column.
+  template <Loss L, class D>
+  void require_targets(const Eigen::MatrixBase<D>& x, const char* where, Index first_sample = 0) const {
+    constexpr bool missing_ok = allows_missing_targets<L> && fills_missing_inputs;
+    if (const detail::NonFinite bad = detail::first_non_finite(x)) {
+      if constexpr (missing_ok) {
+        if (!all_nan_or_finite(x)) {
+          const Index at = first_sample + first_infinite_column(x);
+          throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains Inf"));
+        }
+      } else {
+        const Index at = first_sample + bad.col;
+        const char* hint = !std::isnan(static_cast<double>(x(bad.row, bad.col))) ? ""
+                           : allows_missing_targets<L>
+                               ? " (NaN as a missing value needs a policy that fills it: add hg::MissingValues to the model)"
+                               : " (for missing values train with a masked loss, hg::MaskedMSE or hg::MaskedBCE, and "
+                                 "the hg::MissingValues policy)";
+        throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains NaN or Inf", hint));
+      }
+    }
+    if constexpr (requires { L::target_range; }) {
+      if (!scaler_.active()) {
+        detail::require_targets_in_range<L>(x, where, first_sample);
+      } else {
+        for_each_chunk(x, [&](const auto& target, const auto&, Index start) {
+          try {
+            detail::require_targets_in_range<L>(target, where, first_sample + start);
+          } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(detail::message(e.what(), " (after the model's ", scaler_.describe(),
+                                                        " scaler; chunk from sample ", first_sample + start, ")"));
+          }
+        });
+      }
+    }
   }
 
   // ---- parameters ------------------------------------------------------------------------
@@ -302,6 +434,7 @@ class BasicAutoencoder {
     reserve(n);
     auto clean = batch_target(n);
     for (Index k = 0; k < n; ++k) clean.col(k) = x.col(columns[static_cast<std::size_t>(k)]).template cast<Scalar>();
+    scaler_.transform_in_place(clean);
     auto input = network_.input(n);
     if constexpr (corrupts_input) input = clean;
     batch_size_ = n;
@@ -371,6 +504,47 @@ class BasicAutoencoder {
     }
   };
 
+  bool prepares_input() const { return scaler_.active() || fills_missing_inputs; }
+
+  /// f(target, input, start) for chunks of 4096 samples of X (bounded memory): target is the
+  /// chunk scaled (NaN kept), input the same with missing values filled (the target itself when
+  /// nothing is filled; X's own columns when nothing is scaled either).
+  template <class D, class F>
+  void for_each_chunk(const Eigen::MatrixBase<D>& x, F&& f) const {
+    constexpr Index chunk = 4096;
+    for (Index start = 0; start < x.cols(); start += chunk) {
+      const Index n = std::min(chunk, x.cols() - start);
+      const auto block = x.middleCols(start, n);
+      if (!prepares_input()) {
+        f(block, block, start);
+        continue;
+      }
+      Matrix<Scalar> target = block.template cast<Scalar>();
+      scaler_.transform_in_place(target);
+      if constexpr (fills_missing_inputs) {
+        Matrix<Scalar> input = target;
+        fill_missing(input);
+        f(target, input, start);
+      } else {
+        f(target, target, start);
+      }
+    }
+  }
+  template <class D>
+  static bool all_nan_or_finite(const Eigen::MatrixBase<D>& x) {
+    return (x.array().isNaN() || x.array().isFinite()).all();
+  }
+  template <class D>
+  static Index first_infinite_column(const Eigen::MatrixBase<D>& x) {
+    for (Index j = 0; j < x.cols(); ++j)
+      if (x.col(j).array().isInf().any()) return j;
+    return 0;
+  }
+  template <class P, class M>
+  static void fill_missing_one(const P& p, M& m) {
+    if constexpr (requires { p.fill_missing(m); }) p.fill_missing(m);
+  }
+
   template <class P>
   static void validate_one(const P& p) {
     if constexpr (requires { p.validate(); }) p.validate();
@@ -391,6 +565,8 @@ class BasicAutoencoder {
   Matrix<Scalar> target_;
   Matrix<Scalar> explicit_target_;  ///< compute_gradients(loss, input, target)'s target
   Index batch_size_ = 0;
+  Scaler<Scalar> scaler_;
+  std::optional<AnomalyThreshold> threshold_;
   std::function<Index(std::span<Scalar>, Index)> batch_reducer_;
 };
 

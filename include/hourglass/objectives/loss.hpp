@@ -13,12 +13,15 @@
 //   L::target_range = {lo, hi}            fit's data pass and evaluate refuse targets outside it
 //   L::needs_probability_output = true    a model whose output activation is not in (0, 1) is a
 //                                         compile-time error (OutputFitsLoss<loss, activation>)
+//   L::allows_missing_targets = true      NaN targets are missing values the loss skips (the
+//                                         masked losses, objectives/masked_losses.hpp)
 // objectives/losses.hpp has MSE and BCE; their reduction (mean over all elements) is stated there.
 #pragma once
 
 #include "../core/activations.hpp"
 #include "../core/config.hpp"
 
+#include <cmath>
 #include <concepts>
 #include <stdexcept>
 #include <string_view>
@@ -38,34 +41,29 @@ concept Loss = requires(const L& loss, const MatrixMap<float>& a, const MatrixMa
         { loss.value_and_logit_gradient(z, z, y, g) } -> std::convertible_to<float>;
       });
 
+/// Whether a loss takes NaN targets as missing values (objectives/masked_losses.hpp).
+template <class L>
+inline constexpr bool allows_missing_targets = requires { requires L::allows_missing_targets; };
+
 /// The closed interval a loss's targets must lie in.
 struct TargetRange {
   double lo, hi;
 };
 
 namespace detail {
-/// Whether every target lies in the loss's range (true for a loss without one). One pass.
-template <class L, class D>
-bool targets_in_range(const Eigen::MatrixBase<D>& y) {
-  if constexpr (requires { L::target_range; }) {
-    constexpr TargetRange range = L::target_range;
-    return ((y.array() >= range.lo) && (y.array() <= range.hi)).all();
-  } else {
-    return true;
-  }
-}
-
-/// Throws std::invalid_argument naming the first target outside the loss's range (if it has one).
-/// `first_sample`: the index of y's column 0 among all samples (a chunk of a batch source).
+/// Throws std::invalid_argument naming the first target outside the loss's range (if it has one);
+/// NaN (a missing value) passes for a loss that allows missing targets. `first_sample`: the index
+/// of y's column 0 among all samples (a chunk of a batch source, of evaluate's pass).
 template <class L, class D>
 void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where, Index first_sample = 0) {
   if constexpr (requires { L::target_range; }) {
     constexpr TargetRange range = L::target_range;
-    if (targets_in_range<L>(y)) return;
+    constexpr bool skip_nan = allows_missing_targets<L>;
+    if (((y.array() >= range.lo) && (y.array() <= range.hi)).all()) return;
     for (Index j = 0; j < y.cols(); ++j)
       for (Index i = 0; i < y.rows(); ++i) {
         const double v = static_cast<double>(y(i, j));
-        if (!(v >= range.lo && v <= range.hi))
+        if (!(v >= range.lo && v <= range.hi) && !(skip_nan && std::isnan(v)))
           throw std::invalid_argument(message(
               where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", first_sample + j,
               " (column ", j, ") holds ", v, " at row ", i,

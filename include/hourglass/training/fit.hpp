@@ -143,6 +143,19 @@ void require_finite_samples(const Eigen::MatrixBase<D>& x, const char* what, Ind
         message(what, ": sample ", first_sample + bad.col, " (column ", bad.col, ") contains NaN or Inf"));
 }
 
+/// Finite values in the loss's target range; a model that checks its own data (scaled by its
+/// scaler, missing values allowed with a masked loss: BasicAutoencoder::require_targets) does.
+/// `first_sample`: the index of x's column 0 among all samples (a chunk of a batch source).
+template <class L, class Model, class X>
+void require_data(const Model& model, const Eigen::MatrixBase<X>& x, const char* where, Index first_sample = 0) {
+  if constexpr (requires { model.template require_targets<L>(x, where, first_sample); }) {
+    model.template require_targets<L>(x, where, first_sample);
+  } else {
+    require_finite_samples(x, where, first_sample);
+    require_targets_in_range<L>(x, where, first_sample);
+  }
+}
+
 /// Permutes `order` (indices of x's columns) when `shuffle` is given, then hands step its batches:
 /// step(x, `batch` consecutive entries of order (the last may be fewer), first_key).
 template <class X, class Step>
@@ -160,14 +173,13 @@ void walk_batches(std::vector<Index>& order, Random* shuffle, const X& x, Index 
 template <class Model, class L, class D>
 class MatrixFeed {
  public:
-  explicit MatrixFeed(const Eigen::MatrixBase<D>& x) : x_(x) {}
+  MatrixFeed(const Model& model, const Eigen::MatrixBase<D>& x) : model_(model), x_(x) {}
 
   /// The checks made before the first step: shape, finite values, the loss's target range.
   void validate(const FitOptions&) const {
     require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
             " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
-    require_finite_samples(x_, "fit: training data");
-    require_targets_in_range<L>(x_, "fit: training data");
+    require_data<L>(model_, x_, "fit: training data");
   }
   /// Samples per pass.
   Index samples() const { return x_.cols(); }
@@ -182,6 +194,7 @@ class MatrixFeed {
   }
 
  private:
+  const Model& model_;
   const Eigen::MatrixBase<D>& x_;
   std::vector<Index> order_;
 };
@@ -195,7 +208,7 @@ template <class S, class Model, class L>
 class SourceFeed {
  public:
   using Scalar = typename Model::Scalar;
-  explicit SourceFeed(S& source) : source_(source) {}
+  SourceFeed(const Model& model, S& source) : model_(model), source_(source) {}
 
   void validate(const FitOptions& options) {
     const Index batch = options.batch_size;
@@ -250,9 +263,7 @@ class SourceFeed {
         break;
       }
       const MatrixMap<Scalar> chunk(room.data(), Model::input_size, got);
-      require_finite_samples(chunk, "fit: a chunk read from the batch source", first + filled);
-      if (!targets_in_range<L>(chunk))
-        require_targets_in_range<L>(chunk, "fit: a chunk read from the batch source", first + filled);
+      require_data<L>(model_, chunk, "fit: a chunk read from the batch source", first + filled);
       filled += got;
     }
     return filled;
@@ -269,6 +280,7 @@ class SourceFeed {
     first_pass_ = done;
   }
 
+  const Model& model_;
   S& source_;
   Index capacity_ = 0;
   Matrix<Scalar> buffer_;  // input_size x capacity_
@@ -425,8 +437,7 @@ class TrainingRun {
     if (validation_) {
       require(validation_->rows() == Model::input_size && validation_->cols() > 0, "fit: expected validation data of ",
               Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
-      require_finite_samples(*validation_, "fit: validation data");
-      require_targets_in_range<L>(*validation_, "fit: validation data");
+      require_data<L>(model_, *validation_, "fit: validation data");
     }
     if (const NonFinite bad = first_non_finite(model_.parameters().values))
       throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
@@ -674,7 +685,7 @@ class TrainingRun {
 template <class Model, Optimizer Opt, Loss L, class D, class V, Communicator C = LocalCommunicator>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
             const FitOptions& options, const L& loss, C& comm) {
-  MatrixFeed<Model, L, D> feed(x);
+  MatrixFeed<Model, L, D> feed(model, x);
   return TrainingRun<Model, Opt, L, MatrixFeed<Model, L, D>, V, C>(model, optimizer, feed, validation, options, loss,
                                                                    comm)
       .run();
@@ -684,7 +695,7 @@ template <class Model, Optimizer Opt, Loss L, class S, class V>
 History fit_source(Model& model, Opt& optimizer, S& source, const Eigen::MatrixBase<V>* validation,
                    const FitOptions& options, const L& loss) {
   LocalCommunicator local;
-  SourceFeed<S, Model, L> feed(source);
+  SourceFeed<S, Model, L> feed(model, source);
   return TrainingRun<Model, Opt, L, SourceFeed<S, Model, L>, V, LocalCommunicator>(model, optimizer, feed, validation,
                                                                                   options, loss, local)
       .run();
