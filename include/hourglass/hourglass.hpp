@@ -55,6 +55,7 @@
 #include "objectives/penalties/sparse_kl.hpp"
 #include "objectives/penalties/sparse_l1.hpp"
 #include "objectives/penalties/weight_decay.hpp"
+#include "training/batch_source.hpp"
 #include "training/fit.hpp"
 #include "training/optimizers/adam.hpp"
 #include "training/optimizers/rmsprop.hpp"

@@ -29,6 +29,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
@@ -92,6 +93,14 @@ class GzReader {
   gzFile file_;
 };
 
+/// Bytes 0..255, one sample after another (out.rows() each), into out's columns scaled to [0, 1].
+template <class Out>
+void scale_pixels(const unsigned char* data, Out& out) {
+  using Scalar = typename Out::Scalar;
+  const Eigen::Map<const Eigen::Matrix<unsigned char, Eigen::Dynamic, Eigen::Dynamic>> bytes(data, out.rows(), out.cols());
+  out = bytes.template cast<Scalar>() / Scalar(255);
+}
+
 inline const char* idx_type_name(std::uint8_t type) {
   switch (type) {
     case 0x08: return "unsigned byte";
@@ -106,27 +115,25 @@ inline const char* idx_type_name(std::uint8_t type) {
 
 }  // namespace detail
 
-/// Reads and validates an IDX file of unsigned bytes (plain or gzip, told apart by content).
-/// `expected_dims` (if > 0) is the number of dimensions the caller needs.
-inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_dims = 0) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw FileError(path, "no such file");
-  const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) throw FileError(path, "cannot read its size: " + ec.message());
-  const bool gzip = detail::has_gzip_magic(path);
-  detail::GzReader in(path);
+namespace detail {
 
-  IdxFile idx;
+/// Reads and checks an IDX header (magic number, element type, dimensions and their product)
+/// through read(bytes, n) -> bytes read. `expected_dims` (if > 0) is the number of dimensions the
+/// caller needs; `total` gets the number of data bytes the header announces.
+template <class Read>
+IdxHeader read_idx_header(const std::filesystem::path& path, Read&& read, std::size_t expected_dims,
+                          std::uint64_t& total) {
+  IdxHeader header;
   std::array<unsigned char, 4> magic{};
-  if (in.read(magic.data(), 4) != 4)
+  if (read(magic.data(), 4) != 4)
     throw FileError(path, "truncated: fewer than 4 bytes, not an IDX file (no magic number)");
   if (magic[0] != 0 || magic[1] != 0)
     throw FileError(path, hourglass::detail::message("not an IDX file: the magic number must start with two zero bytes, got 0x", std::hex,
                                  static_cast<int>(magic[0]), " 0x", static_cast<int>(magic[1])));
-  idx.header.type = magic[2];
+  header.type = magic[2];
   if (magic[2] != 0x08)
     throw FileError(path, hourglass::detail::message("unsupported IDX element type 0x", std::hex, static_cast<int>(magic[2]), " (",
-                                 detail::idx_type_name(magic[2]), "); only unsigned bytes (0x08) are read"));
+                                 idx_type_name(magic[2]), "); only unsigned bytes (0x08) are read"));
   const std::size_t ndims = magic[3];
   if (ndims == 0 || ndims > 8) throw FileError(path, hourglass::detail::message("invalid IDX header: ", ndims, " dimensions (1 to 8 expected)"));
   if (expected_dims > 0 && ndims != expected_dims)
@@ -134,9 +141,9 @@ inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_
                                  expected_dims == 3 ? "images: count, rows, columns" : "labels: count",
                                  "), the header has ", ndims));
   std::vector<unsigned char> dim_bytes(4 * ndims);
-  if (in.read(dim_bytes.data(), dim_bytes.size()) != dim_bytes.size())
+  if (read(dim_bytes.data(), dim_bytes.size()) != dim_bytes.size())
     throw FileError(path, hourglass::detail::message("truncated header: ", ndims, " dimensions announced but the file ends before them"));
-  std::uint64_t total = 1;
+  total = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
     const std::uint32_t d = (std::uint32_t{dim_bytes[4 * i]} << 24) | (std::uint32_t{dim_bytes[4 * i + 1]} << 16) |
                             (std::uint32_t{dim_bytes[4 * i + 2]} << 8) | std::uint32_t{dim_bytes[4 * i + 3]};
@@ -146,17 +153,49 @@ inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_
         total * d > static_cast<std::uint64_t>(std::numeric_limits<std::size_t>::max() / 2))
       throw FileError(path, "invalid IDX header: the dimensions' product overflows");
     total *= d;
-    idx.header.dims.push_back(d);
+    header.dims.push_back(d);
   }
-  const std::uint64_t expected_bytes = idx.header.header_bytes() + total;
+  return header;
+}
+
+/// A plain (uncompressed) IDX file must hold exactly the bytes its header announces: checked
+/// against the file's size before anything is allocated for the data.
+inline void require_idx_file_size(const std::filesystem::path& path, std::uintmax_t file_size, const IdxHeader& header,
+                                  std::uint64_t total) {
+  const std::uint64_t expected_bytes = header.header_bytes() + total;
+  if (file_size < expected_bytes)
+    throw FileError(path, hourglass::detail::message("truncated: the header announces ", total, " data bytes (", expected_bytes,
+                                 " bytes in all) but the file has ", file_size, " bytes"));
+  if (file_size > expected_bytes)
+    throw FileError(path, hourglass::detail::message("size mismatch: the header announces ", expected_bytes, " bytes in all but the file has ",
+                                 file_size, " (", file_size - expected_bytes, " bytes too many)"));
+}
+
+/// The size of a file that must exist, or FileError.
+inline std::uintmax_t existing_file_size(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw FileError(path, "no such file");
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw FileError(path, "cannot read its size: " + ec.message());
+  return size;
+}
+
+}  // namespace detail
+
+/// Reads and validates an IDX file of unsigned bytes (plain or gzip, told apart by content).
+/// `expected_dims` (if > 0) is the number of dimensions the caller needs.
+inline IdxFile read_idx(const std::filesystem::path& path, std::size_t expected_dims = 0) {
+  const std::uintmax_t file_size = detail::existing_file_size(path);
+  const bool gzip = detail::has_gzip_magic(path);
+  detail::GzReader in(path);
+
+  IdxFile idx;
+  std::uint64_t total = 0;
+  idx.header = detail::read_idx_header(
+      path, [&](unsigned char* out, std::size_t n) { return in.read(out, n); }, expected_dims, total);
   if (!gzip) {
     // Plain file: compare sizes before allocating anything for the data.
-    if (file_size < expected_bytes)
-      throw FileError(path, hourglass::detail::message("truncated: the header announces ", total, " data bytes (", expected_bytes,
-                                   " bytes in all) but the file has ", file_size, " bytes"));
-    if (file_size > expected_bytes)
-      throw FileError(path, hourglass::detail::message("size mismatch: the header announces ", expected_bytes, " bytes in all but the file has ",
-                                   file_size, " (", file_size - expected_bytes, " bytes too many)"));
+    detail::require_idx_file_size(path, file_size, idx.header, total);
     idx.data.resize(static_cast<std::size_t>(total));
     if (in.read(idx.data.data(), idx.data.size()) != idx.data.size())
       throw FileError(path, "read failed: the file shrank while being read");
@@ -193,10 +232,87 @@ Matrix<Scalar> read_idx_images(const std::filesystem::path& path, Index* rows = 
   if (rows) *rows = r;
   if (cols) *cols = c;
   Matrix<Scalar> images(r * c, n);
-  const Eigen::Map<const Eigen::Matrix<unsigned char, Eigen::Dynamic, Eigen::Dynamic>> bytes(idx.data.data(), r * c, n);
-  images = bytes.template cast<Scalar>() / Scalar(255);
+  detail::scale_pixels(idx.data.data(), images);
   return images;
 }
+
+/// An IDX image file read from disk a chunk at a time: a batch source (training/batch_source.hpp)
+/// for fit when the images do not fit in memory. The file: unsigned bytes, 3 dimensions (count,
+/// rows, columns: one image per sample, pixels row-major as read_idx_images) or 2 (count, values),
+/// plain (uncompressed: each pass seeks back to the first sample). The header is checked as
+/// read_idx checks it and the file's size must be exactly what it announces (io::FileError naming
+/// the file otherwise; a file that shrinks later fails on the read that misses bytes). Samples come
+/// scaled from 0..255 to [0, 1] exactly as read_idx_images scales them. Memory: chunk x rows()
+/// bytes; the file is never loaded whole.
+///
+///   hg::io::IdxSource<float> source("data/mnist/train-images-idx3-ubyte", /*chunk=*/256);
+///   hg::fit(model, adam, source, options, hg::BCE{});
+template <class Scalar = float>
+class IdxSource {
+ public:
+  /// chunk: the most samples one read() takes from the file (>= 1).
+  explicit IdxSource(const std::filesystem::path& path, Index chunk = 256) : path_(path), chunk_(chunk) {
+    hourglass::detail::require(chunk >= 1, "IdxSource: chunk must be >= 1 sample, got ", chunk);
+    const std::uintmax_t file_size = detail::existing_file_size(path);
+    if (detail::has_gzip_magic(path))
+      throw FileError(path, "gzip-compressed: IdxSource reads plain IDX files (it seeks back for every pass); "
+                            "decompress it (gunzip -k) or load it whole with read_idx_images");
+    in_.open(path, std::ios::binary);
+    if (!in_) throw FileError(path, "cannot open for reading");
+    std::uint64_t total = 0;
+    header_ = detail::read_idx_header(
+        path,
+        [&](unsigned char* out, std::size_t n) {
+          in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
+          return static_cast<std::size_t>(in_.gcount());
+        },
+        0, total);
+    const std::size_t dims = header_.dims.size();
+    if (dims != 2 && dims != 3)
+      throw FileError(path, hourglass::detail::message("expected 2 dimensions (count, values) or 3 (images: count, rows, ",
+                                                       "columns), the header has ", dims));
+    detail::require_idx_file_size(path, file_size, header_, total);
+    samples_ = header_.dims[0];
+    rows_ = static_cast<Index>(total / header_.dims[0]);
+    bytes_.resize(static_cast<std::size_t>(std::min(chunk_, samples_) * rows_));
+  }
+
+  /// Reads the next min(out.cols(), chunk, samples left) samples into out's first columns
+  /// (out: rows() x k); returns how many (0: the pass is over).
+  Index read(MatrixMap<Scalar> out) {
+    hourglass::detail::require(out.rows() == rows_, "IdxSource: read into ", out.rows(), " rows, the file's samples have ",
+                               rows_, " values");
+    const Index k = std::min({out.cols(), chunk_, samples_ - position_});
+    if (k <= 0) return 0;
+    in_.read(reinterpret_cast<char*>(bytes_.data()), static_cast<std::streamsize>(k * rows_));
+    if (in_.gcount() != static_cast<std::streamsize>(k * rows_))
+      throw FileError(path_, hourglass::detail::message("read failed at sample ", position_, " of ", samples_,
+                                                        ": the file shrank or could not be read"));
+    MatrixMap<Scalar> columns(out.data(), rows_, k);
+    detail::scale_pixels(bytes_.data(), columns);
+    position_ += k;
+    return k;
+  }
+  /// Back to the first sample.
+  void rewind() {
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(header_.header_bytes()));
+    if (!in_) throw FileError(path_, "cannot seek back to the first sample");
+    position_ = 0;
+  }
+  /// Samples in the file (the header's count).
+  Index size() const { return samples_; }
+  /// Values per sample (rows x columns of an image).
+  Index rows() const { return rows_; }
+  const IdxHeader& header() const { return header_; }
+
+ private:
+  std::filesystem::path path_;
+  std::ifstream in_;
+  IdxHeader header_;
+  Index chunk_ = 0, samples_ = 0, rows_ = 0, position_ = 0;
+  std::vector<unsigned char> bytes_;  // one chunk of the file
+};
 
 /// Labels from an IDX file (one dimension).
 inline Eigen::VectorXi read_idx_labels(const std::filesystem::path& path) {

@@ -278,11 +278,11 @@ class BasicAutoencoder {
     }
     if constexpr (requires { L::target_range; }) {
       if (!scaler_.active()) {
-        detail::require_targets_in_range<L>(x, where);
+        detail::require_targets_in_range<L>(x, where, first_sample);
       } else {
         for_each_chunk(x, [&](const auto& target, const auto&, Index start) {
           try {
-            detail::require_targets_in_range<L>(target, where);
+            detail::require_targets_in_range<L>(target, where, first_sample + start);
           } catch (const std::invalid_argument& e) {
             throw std::invalid_argument(detail::message(e.what(), " (after the model's ", scaler_.describe(),
                                                         " scaler; chunk from sample ", first_sample + start, ")"));
@@ -344,14 +344,19 @@ class BasicAutoencoder {
   /// noise seed, `draw` and the sample's column index in X: the noise a sample gets does not
   /// depend on which batch, or which process of a distributed fit, it lands in. fit passes the
   /// epoch as `draw` (so one process with a global batch and N processes with its slices corrupt
-  /// alike). Without corruption policies it is load_batch(x, columns).
+  /// alike). `first_key` is added to every column index to make its key: fit from a batch source
+  /// passes the index in the pass of the shuffle buffer's column 0, so a sample's noise is keyed
+  /// by its place in the data set, not in the buffer. Without corruption policies it is
+  /// load_batch(x, columns).
   template <class D>
-  void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns, std::uint64_t draw) {
+  void load_batch(const Eigen::MatrixBase<D>& x, std::span<const Index> columns, std::uint64_t draw,
+                  Index first_key = 0) {
     auto input = gather(x, columns);
     if constexpr (corrupts_input) {
       const std::uint64_t key = stream_seed(stream_seed(seed_, 2), draw + 1);
       for (Index k = 0; k < input.cols(); ++k) {
-        Random rng(stream_seed(key, static_cast<std::uint64_t>(columns[static_cast<std::size_t>(k)]) + 1));
+        const Index sample = first_key + columns[static_cast<std::size_t>(k)];
+        Random rng(stream_seed(key, static_cast<std::uint64_t>(sample) + 1));
         MatrixMap<Scalar> column(input.data() + k * input_size, input_size, 1);
         std::apply([&](auto&... p) { (corrupt_one(p, column, rng), ...); }, policies_);
       }

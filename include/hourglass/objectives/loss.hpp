@@ -52,9 +52,10 @@ struct TargetRange {
 
 namespace detail {
 /// Throws std::invalid_argument naming the first target outside the loss's range (if it has one);
-/// NaN (a missing value) passes for a loss that allows missing targets.
+/// NaN (a missing value) passes for a loss that allows missing targets. `first_sample`: the index
+/// of y's column 0 among all samples (a chunk of a batch source, of evaluate's pass).
 template <class L, class D>
-void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where) {
+void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where, Index first_sample = 0) {
   if constexpr (requires { L::target_range; }) {
     constexpr TargetRange range = L::target_range;
     constexpr bool skip_nan = allows_missing_targets<L>;
@@ -64,7 +65,7 @@ void require_targets_in_range(const Eigen::MatrixBase<D>& y, const char* where) 
         const double v = static_cast<double>(y(i, j));
         if (!(v >= range.lo && v <= range.hi) && !(skip_nan && std::isnan(v)))
           throw std::invalid_argument(message(
-              where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", j,
+              where, ": ", L::name, " needs targets in [", range.lo, ", ", range.hi, "] (probabilities); sample ", first_sample + j,
               " (column ", j, ") holds ", v, " at row ", i,
               ". Scale the data into [0, 1] (8-bit pixels: divide by 255) or use MSE"));
       }

@@ -15,6 +15,13 @@
 // last, short batch too: a process may get none), process r takes slice r. Losses, penalties and
 // gradients are weighted by slice / global batch and summed, so N processes with batch_size b
 // take the steps of one process with batch_size N b (docs/distributed.md).
+//
+// From a batch source (training/batch_source.hpp; data larger than memory) the same loop runs on
+// a shuffle buffer instead of the whole set: each pass (epoch) rewinds the source, fills the
+// buffer with the next FitOptions::shuffle_buffer samples, permutes the buffer's column indices
+// with the model's shuffling stream, trains on its batches, refills. The loop sees batches of
+// (matrix, column indices) through a "feed" (detail::MatrixFeed, detail::SourceFeed); everything
+// else — steps, checks, callbacks, validation, early stopping, schedule — is shared.
 #pragma once
 
 #include "../core/config.hpp"
@@ -23,6 +30,7 @@
 #include "../model/sequential.hpp"
 #include "../objectives/loss.hpp"
 #include "../objectives/losses.hpp"
+#include "batch_source.hpp"
 #include "communicator.hpp"
 #include "optimizers/optimizer.hpp"
 #include "progress.hpp"
@@ -39,6 +47,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,6 +84,10 @@ struct FitOptions {
   int epochs = 10;
   Index batch_size = 64;
   bool shuffle = true;
+  /// Training from a batch source only (training/batch_source.hpp): the samples held and
+  /// shuffled at a time, a multiple of batch_size; 0 means 64 batches (64 * batch_size). Memory:
+  /// shuffle_buffer x input_size scalars. In-memory data is shuffled whole and ignores it.
+  Index shuffle_buffer = 0;
   std::optional<LearningRateSchedule> schedule;
   EarlyStopping early_stopping;
   std::function<void(const BatchInfo&)> on_batch;
@@ -121,28 +134,178 @@ class TrainingDiverged : public std::runtime_error {
 
 namespace detail {
 
-/// Throws with the index of the first sample (column) holding NaN or Inf.
+/// Throws with the index of the first sample (column) holding NaN or Inf; `first_sample` is the
+/// index of x's column 0 among all samples (a chunk of a batch source).
 template <class D>
-void require_finite_samples(const Eigen::MatrixBase<D>& x, const char* what) {
+void require_finite_samples(const Eigen::MatrixBase<D>& x, const char* what, Index first_sample = 0) {
   if (const NonFinite bad = first_non_finite(x))
-    throw std::invalid_argument(message(what, ": sample ", bad.col, " (column ", bad.col, ") contains NaN or Inf"));
+    throw std::invalid_argument(
+        message(what, ": sample ", first_sample + bad.col, " (column ", bad.col, ") contains NaN or Inf"));
 }
+
+/// Finite values in the loss's target range; a model that checks its own data (scaled by its
+/// scaler, missing values allowed with a masked loss: BasicAutoencoder::require_targets) does.
+/// `first_sample`: the index of x's column 0 among all samples (a chunk of a batch source).
+template <class L, class Model, class X>
+void require_data(const Model& model, const Eigen::MatrixBase<X>& x, const char* where, Index first_sample = 0) {
+  if constexpr (requires { model.template require_targets<L>(x, where, first_sample); }) {
+    model.template require_targets<L>(x, where, first_sample);
+  } else {
+    require_finite_samples(x, where, first_sample);
+    require_targets_in_range<L>(x, where, first_sample);
+  }
+}
+
+/// Permutes `order` (indices of x's columns) when `shuffle` is given, then hands step its batches:
+/// step(x, `batch` consecutive entries of order (the last may be fewer), first_key).
+template <class X, class Step>
+void walk_batches(std::vector<Index>& order, Random* shuffle, const X& x, Index batch, Index first_key, Step& step) {
+  if (shuffle) shuffle->shuffle(std::span<Index>(order));
+  const Index n = static_cast<Index>(order.size());
+  for (Index first = 0; first < n; first += batch)
+    step(x, std::span<const Index>(order).subspan(static_cast<std::size_t>(first),
+                                                  static_cast<std::size_t>(std::min(batch, n - first))),
+         first_key);
+}
+
+/// The loop's data when it is in memory: the whole set, one permutation of its column indices
+/// (kept from epoch to epoch and shuffled again), batches cut from it. X is never copied.
+template <class Model, class L, class D>
+class MatrixFeed {
+ public:
+  MatrixFeed(const Model& model, const Eigen::MatrixBase<D>& x) : model_(model), x_(x) {}
+
+  /// The checks made before the first step: shape, finite values, the loss's target range.
+  void validate(const FitOptions&) const {
+    require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
+            " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
+    require_data<L>(model_, x_, "fit: training data");
+  }
+  /// Samples per pass.
+  Index samples() const { return x_.cols(); }
+  /// One pass (epoch): step(x, columns, first_key = 0) for each batch of `batch` samples.
+  template <class Step>
+  void pass(Random* shuffle, Index batch, Step&& step) {
+    if (order_.empty()) {
+      order_.resize(static_cast<std::size_t>(x_.cols()));
+      std::iota(order_.begin(), order_.end(), Index{0});
+    }
+    walk_batches(order_, shuffle, x_, batch, 0, step);
+  }
+
+ private:
+  const Model& model_;
+  const Eigen::MatrixBase<D>& x_;
+  std::vector<Index> order_;
+};
+
+/// The loop's data from a batch source: a shuffle buffer of `capacity` samples, filled from the
+/// source, its column indices permuted, its batches handed on, refilled until the pass ends. Each
+/// chunk read is checked as in-memory data is (finite, the loss's target range), by its index in
+/// the pass. The permutation is kept while fills have the same size (so a buffer holding the
+/// whole set shuffles exactly as the in-memory feed) and restarts from the identity otherwise.
+template <class S, class Model, class L>
+class SourceFeed {
+ public:
+  using Scalar = typename Model::Scalar;
+  SourceFeed(const Model& model, S& source) : model_(model), source_(source) {}
+
+  void validate(const FitOptions& options) {
+    const Index batch = options.batch_size;
+    require(options.shuffle_buffer >= 0, "fit: shuffle_buffer must be >= 0 (0: 64 batches), got ",
+            options.shuffle_buffer);
+    capacity_ = options.shuffle_buffer == 0 ? 64 * batch : options.shuffle_buffer;
+    require(capacity_ >= batch && capacity_ % batch == 0, "fit: shuffle_buffer must hold whole batches (a multiple of",
+            " batch_size ", batch, ", at least one; 0 means 64 batches), got ", options.shuffle_buffer);
+    if constexpr (requires { source_.rows(); })
+      require(static_cast<Index>(source_.rows()) == Model::input_size, "fit: the batch source gives samples of ",
+              source_.rows(), " values, the model expects ", Model::input_size);
+  }
+  /// Samples per pass: the source's size() if it has one, else what the first pass gave (0 before).
+  Index samples() const {
+    if constexpr (requires { source_.size(); }) {
+      return static_cast<Index>(source_.size());
+    } else {
+      return first_pass_;
+    }
+  }
+  /// One pass: rewind, then fill, shuffle and walk the buffer until the source is exhausted.
+  template <class Step>
+  void pass(Random* shuffle, Index batch, Step&& step) {
+    if (buffer_.cols() != capacity_) buffer_.resize(Model::input_size, capacity_);
+    source_.rewind();
+    Index done = 0;
+    for (bool more = true; more;) {
+      const Index filled = fill(done, more);
+      if (filled == 0) break;
+      if (static_cast<Index>(order_.size()) != filled) {
+        order_.resize(static_cast<std::size_t>(filled));
+        std::iota(order_.begin(), order_.end(), Index{0});
+      }
+      walk_batches(order_, shuffle, buffer_.leftCols(filled), batch, done, step);
+      done += filled;
+    }
+    count_pass(done);
+  }
+
+ private:
+  /// Reads into the buffer until it is full or the pass ends (`more` turns false); checks each
+  /// chunk; returns the samples held. `first`: the pass index of the buffer's column 0.
+  Index fill(Index first, bool& more) {
+    Index filled = 0;
+    while (filled < capacity_) {
+      MatrixMap<Scalar> room(buffer_.data() + filled * Model::input_size, Model::input_size, capacity_ - filled);
+      const Index got = static_cast<Index>(source_.read(room));
+      require(got >= 0 && got <= room.cols(), "fit: the batch source's read() returned ", got, " with room for ",
+              room.cols(), " samples (expected 0 to ", room.cols(), ")");
+      if (got == 0) {
+        more = false;
+        break;
+      }
+      const MatrixMap<Scalar> chunk(room.data(), Model::input_size, got);
+      require_data<L>(model_, chunk, "fit: a chunk read from the batch source", first + filled);
+      filled += got;
+    }
+    return filled;
+  }
+  /// Every pass must give the same number of samples (and size()'s, when the source has it).
+  void count_pass(Index done) {
+    ++passes_;
+    require(passes_ > 1 || done > 0, "fit: the batch source gave no samples (its first pass, after rewind(), was empty)");
+    require(passes_ == 1 || done == first_pass_, "fit: the batch source gave ", done, " samples in pass ", passes_,
+            " but ", first_pass_, " in pass 1 (every pass must give the same number of samples)");
+    if constexpr (requires { source_.size(); })
+      require(done == static_cast<Index>(source_.size()), "fit: the batch source gave ", done, " samples in pass ",
+              passes_, " but its size() says ", static_cast<Index>(source_.size()));
+    first_pass_ = done;
+  }
+
+  const Model& model_;
+  S& source_;
+  Index capacity_ = 0;
+  Matrix<Scalar> buffer_;  // input_size x capacity_
+  std::vector<Index> order_;
+  Index first_pass_ = 0;  // samples in the first pass, once it is over
+  int passes_ = 0;
+};
 
 /// One call of fit(): the loop in small steps — draw a batch, compute gradients, combine them
 /// across processes (Communicator; the identity on one process), check, step the optimizer,
 /// callbacks; after each epoch validation, early stopping and the schedule. Everything that
 /// belongs to this run (the schedule's state, the best parameters, the history) lives here.
-template <class Model, class Opt, class L, class D, class V, class Comm>
+/// The data comes through a Feed (MatrixFeed or SourceFeed): per epoch, batches of (matrix,
+/// column indices, the key offset of the matrix's column 0 for the corruption noise).
+template <class Model, class Opt, class L, class Feed, class V, class Comm>
 class TrainingRun {
  public:
   using Scalar = typename Model::Scalar;
   using Clock = std::chrono::steady_clock;
 
-  TrainingRun(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
+  TrainingRun(Model& model, Opt& optimizer, Feed& feed, const Eigen::MatrixBase<V>* validation,
               const FitOptions& options, const L& loss, Comm& comm)
       : model_(model),
         optimizer_(optimizer),
-        x_(x),
+        feed_(feed),
         validation_(validation),
         options_(options),
         loss_(loss),
@@ -153,12 +316,11 @@ class TrainingRun {
     collectively([&] { validate(); });
     require_same_seed();
     const FlushDenormals flush(options_.flush_denormals);
-    n_ = x_.cols();
+    n_ = feed_.samples();  // 0 while unknown (a batch source without size(), until its first pass ends)
     processes_ = comm_.size();
-    batch_ = std::min(options_.batch_size * static_cast<Index>(processes_), n_);  // the global batch
+    batch_ = options_.batch_size * static_cast<Index>(processes_);  // the global batch
+    if (n_ > 0) batch_ = std::min(batch_, n_);
     batches_ = (n_ + batch_ - 1) / batch_;
-    order_.resize(static_cast<std::size_t>(n_));
-    std::iota(order_.begin(), order_.end(), Index{0});
     model_.reserve((batch_ + processes_ - 1) / processes_);
     const BatchReducerGuard reducer(*this);
     if (processes_ > 1) {
@@ -271,13 +433,11 @@ class TrainingRun {
             options_.early_stopping.patience);
     require(std::isfinite(options_.early_stopping.min_delta) && options_.early_stopping.min_delta >= 0,
             "fit: early_stopping.min_delta must be a finite number >= 0, got ", options_.early_stopping.min_delta);
-    require(x_.rows() == Model::input_size && x_.cols() > 0, "fit: expected training data of ", Model::input_size,
-            " x n (one sample per column, n >= 1), got ", shape(x_.rows(), x_.cols()));
-    require_data(x_, "fit: training data");
+    feed_.validate(options_);
     if (validation_) {
       require(validation_->rows() == Model::input_size && validation_->cols() > 0, "fit: expected validation data of ",
               Model::input_size, " x n (n >= 1), got ", shape(validation_->rows(), validation_->cols()));
-      require_data(*validation_, "fit: validation data");
+      require_data<L>(model_, *validation_, "fit: validation data");
     }
     if (const NonFinite bad = first_non_finite(model_.parameters().values))
       throw std::invalid_argument(message("fit: the model's parameter ", bad.row, " is NaN or Inf before training"));
@@ -285,33 +445,27 @@ class TrainingRun {
     require_usable_schedule();
   }
 
-  /// Finite values in the loss's target range; a model that checks its own data (scaled by its
-  /// scaler, missing values allowed with a masked loss: BasicAutoencoder::require_targets) does.
-  template <class X>
-  void require_data(const Eigen::MatrixBase<X>& x, const char* where) const {
-    if constexpr (requires { model_.template require_targets<L>(x, where); }) {
-      model_.template require_targets<L>(x, where);
-    } else {
-      require_finite_samples(x, where);
-      require_targets_in_range<L>(x, where);
-    }
-  }
-
   /// One epoch; false when training stops after it.
   bool run_epoch(int epoch) {
     if constexpr (requires { model_.begin_epoch(epoch); }) model_.begin_epoch(epoch);  // e.g. a VAE's KL warm-up
     epoch_start_ = model_.parameters().values;
-    if (options_.shuffle) model_.rng(RandomStream::shuffling).shuffle(std::span<Index>(order_));
+    Random* shuffle = options_.shuffle ? &model_.rng(RandomStream::shuffling) : nullptr;
     const auto start = Clock::now();
     double loss_sum = 0, penalty_sum = 0;
-    for (Index b = 0; b < batches_; ++b) {
-      const Index first = b * batch_;
-      const Index count = std::min(batch_, n_ - first);
-      const BatchResult r = run_batch(epoch, b, first, count);
+    Index b = 0, done = 0;
+    feed_.pass(shuffle, batch_, [&](const auto& x, std::span<const Index> batch, Index first_key) {
+      const Index count = static_cast<Index>(batch.size());
+      const BatchResult r = run_batch(epoch, b, x, batch, first_key);
       loss_sum += r.loss * static_cast<double>(count);
       penalty_sum += r.penalty * static_cast<double>(count);
       if (options_.on_batch) options_.on_batch(BatchInfo{epoch, b, batches_, count, r.loss, r.penalty});
-      show_progress(epoch, first + count, loss_sum, start);
+      done += count;
+      ++b;
+      show_progress(epoch, done, loss_sum, start);
+    });
+    if (n_ == 0) {  // a batch source without size(): its length is known now (the feed checks later passes)
+      n_ = done;
+      batches_ = b;
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return finish_epoch(epoch, loss_sum, penalty_sum, seconds);
@@ -325,18 +479,23 @@ class TrainingRun {
     return {first + lo, hi - lo};
   }
 
-  /// Draw, gradients, combine, check, step.
-  BatchResult run_batch(int epoch, Index b, Index first, Index count) {
-    const auto [mine, m] = my_slice(first, count);
+  /// Draw, gradients, combine, check, step. `batch`: the global batch's columns of x;
+  /// `first_key`: the index in the pass of x's column 0 (0 for in-memory data).
+  template <class X>
+  BatchResult run_batch(int epoch, Index b, const X& x, std::span<const Index> batch, Index first_key) {
+    const auto [mine, m] = my_slice(0, static_cast<Index>(batch.size()));
     Objective<Scalar> objective{};
     if (m > 0) {
-      const auto columns = std::span<const Index>(order_).subspan(static_cast<std::size_t>(mine), static_cast<std::size_t>(m));
+      const auto columns = batch.subspan(static_cast<std::size_t>(mine), static_cast<std::size_t>(m));
       // Corruption keyed by (epoch, sample) where the model offers it: a sample's noise does not
-      // depend on the batch or process it lands in.
-      if constexpr (requires { model_.load_batch(x_, columns, std::uint64_t{}); }) {
-        model_.load_batch(x_, columns, static_cast<std::uint64_t>(epoch));
+      // depend on the batch or process it lands in, nor on its place in a shuffle buffer.
+      const auto draw = static_cast<std::uint64_t>(epoch);
+      if constexpr (requires { model_.load_batch(x, columns, draw, first_key); }) {
+        model_.load_batch(x, columns, draw, first_key);
+      } else if constexpr (requires { model_.load_batch(x, columns, draw); }) {
+        model_.load_batch(x, columns, draw);
       } else {
-        model_.load_batch(x_, columns);
+        model_.load_batch(x, columns);
       }
       objective = model_.compute_gradients(loss_);
     } else {
@@ -345,13 +504,13 @@ class TrainingRun {
       // same collective calls as the others (SparseKL's reduction inside the backward pass).
       if constexpr (requires { model_.set_batch_reducer(nullptr); }) {
         without_samples_ = true;
-        model_.load_batch(x_, std::span<const Index>(order_).subspan(static_cast<std::size_t>(first), 1));
+        model_.load_batch(x, batch.subspan(0, 1));
         model_.compute_gradients(loss_);
         without_samples_ = false;
       }
       model_.parameters().gradients.setZero();
     }
-    const BatchResult r = combine(objective, m, count);
+    const BatchResult r = combine(objective, m, static_cast<Index>(batch.size()));
     check_gradients(epoch, b, r);
     optimizer_.step(model_.parameters());
     check_parameters(epoch, b);
@@ -399,9 +558,8 @@ class TrainingRun {
     const char* what = !std::isfinite(r.loss) ? "loss" : !std::isfinite(r.penalty) ? "penalty" : "gradient";
     const std::string kept = restore(epoch, true);
     throw TrainingDiverged(epoch, b,
-                           message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
-                                   ": the ", what, " is NaN or Inf (learning rate ", optimizer_.learning_rate(), "); ",
-                                   kept),
+                           message(where(epoch, b), ": the ", what, " is NaN or Inf (learning rate ",
+                                   optimizer_.learning_rate(), "); ", kept),
                            history_);
   }
   /// A step can overflow even from finite gradients (an absurd learning rate): NaN or Inf
@@ -410,10 +568,14 @@ class TrainingRun {
     if (all_finite(model_.parameters().values)) return;
     const std::string kept = restore(epoch, false);
     throw TrainingDiverged(epoch, b,
-                           message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1, " of ", batches_,
-                                   ": the optimizer's step made parameters NaN or Inf (learning rate ",
+                           message(where(epoch, b), ": the optimizer's step made parameters NaN or Inf (learning rate ",
                                    optimizer_.learning_rate(), "); ", kept),
                            history_);
+  }
+  /// "fit: training diverged at epoch e, batch b of B" (B left out while unknown).
+  std::string where(int epoch, Index b) const {
+    return message("fit: training diverged at epoch ", epoch + 1, ", batch ", b + 1,
+                   batches_ > 0 ? message(" of ", batches_) : std::string());
   }
 
   /// After a divergence: put back finite parameters and say which.
@@ -432,7 +594,7 @@ class TrainingRun {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     const double done = static_cast<double>(done_samples);
     const double rate = elapsed > 0 ? done / elapsed : 0.0;
-    const double remaining_samples = static_cast<double>(n_) * (options_.epochs - epoch) - done;
+    const double remaining_samples = std::max(0.0, static_cast<double>(n_) * (options_.epochs - epoch) - done);
     progress_.update(epoch + 1, options_.epochs, done_samples, n_, loss_sum / done, rate,
                      rate > 0 ? remaining_samples / rate : 0.0);
   }
@@ -502,7 +664,7 @@ class TrainingRun {
 
   Model& model_;
   Opt& optimizer_;
-  const Eigen::MatrixBase<D>& x_;
+  Feed& feed_;
   const Eigen::MatrixBase<V>* validation_;
   const FitOptions& options_;
   const L& loss_;
@@ -512,7 +674,6 @@ class TrainingRun {
   Index n_ = 0, batch_ = 0, batches_ = 0;  // batch_: the global batch (batch_size per process times N)
   int processes_ = 1;
   bool without_samples_ = false;  // this process has no samples in the current batch
-  std::vector<Index> order_;
   double base_rate_ = 0;
   History history_;
   Vector<Scalar> best_parameters_;
@@ -524,8 +685,24 @@ class TrainingRun {
 template <class Model, Optimizer Opt, Loss L, class D, class V, Communicator C = LocalCommunicator>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>* validation,
             const FitOptions& options, const L& loss, C& comm) {
-  return TrainingRun<Model, Opt, L, D, V, C>(model, optimizer, x, validation, options, loss, comm).run();
+  MatrixFeed<Model, L, D> feed(model, x);
+  return TrainingRun<Model, Opt, L, MatrixFeed<Model, L, D>, V, C>(model, optimizer, feed, validation, options, loss,
+                                                                   comm)
+      .run();
 }
+
+template <class Model, Optimizer Opt, Loss L, class S, class V>
+History fit_source(Model& model, Opt& optimizer, S& source, const Eigen::MatrixBase<V>* validation,
+                   const FitOptions& options, const L& loss) {
+  LocalCommunicator local;
+  SourceFeed<S, Model, L> feed(model, source);
+  return TrainingRun<Model, Opt, L, SourceFeed<S, Model, L>, V, LocalCommunicator>(model, optimizer, feed, validation,
+                                                                                  options, loss, local)
+      .run();
+}
+
+template <class S, class Model>
+concept SourceFor = BatchSource<std::remove_cvref_t<S>, typename Model::Scalar>;
 
 template <class Model>
 struct DefaultLoss {
@@ -574,6 +751,73 @@ template <class Model, Optimizer Opt, Loss L, class D, class V, Communicator C>
 History fit(Model& model, Opt& optimizer, const Eigen::MatrixBase<D>& x, const Eigen::MatrixBase<V>& validation,
             const FitOptions& options, const L& loss, C& comm) {
   return detail::fit(model, optimizer, x, &validation, options, loss, comm);
+}
+
+/// Trains from a batch source (data larger than memory: training/batch_source.hpp, e.g.
+/// io::IdxSource or MatrixSource), with the same loop, options, checks and History as the
+/// in-memory fit. Each epoch is one pass: fit calls source.rewind(), then fills a shuffle buffer
+/// of options.shuffle_buffer samples (a multiple of batch_size; 0 means 64 batches), permutes
+/// the buffer's column indices with the model's shuffling stream, trains on its batches, and
+/// refills until read() returns 0. Guarantees:
+///  - each pass visits every sample exactly once;
+///  - with shuffle on, a batch's samples are a uniformly random draw, without replacement, from
+///    the buffer's contents (the next shuffle_buffer samples of the pass, in the source's order);
+///  - a buffer that holds the whole data set gives exactly the in-memory fit's order, corruption
+///    noise and so trained parameters, bit for bit (noise is keyed by a sample's index in the
+///    pass, as in-memory it is keyed by its column);
+///  - memory: shuffle_buffer x input_size scalars for the buffer, plus whatever the source holds.
+/// Every chunk read is checked as in-memory data is (finite; the loss's target range; with
+/// rows(), the sample size before reading): std::invalid_argument names the sample's index in the
+/// pass, and the model keeps the steps taken before it. An empty first pass, a pass of another
+/// length than the first (or than size()), and a read() returning more than it was given room for
+/// are refused. Progress uses size() when the source has it (else the first pass's length once
+/// known). A distributed fit (Communicator) from a source does not compile.
+template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, detail::SourceFor<Model> S>
+History fit(Model& model, Opt& optimizer, S&& source, const FitOptions& options = {}, const L& loss = {}) {
+  using None = const Eigen::MatrixBase<Matrix<typename Model::Scalar>>*;
+  return detail::fit_source(model, optimizer, source, static_cast<None>(nullptr), options, loss);
+}
+/// The same, reporting the loss on in-memory `validation` data after every epoch.
+template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, detail::SourceFor<Model> S, class V>
+History fit(Model& model, Opt& optimizer, S&& source, const Eigen::MatrixBase<V>& validation,
+            const FitOptions& options = {}, const L& loss = {}) {
+  return detail::fit_source(model, optimizer, source, &validation, options, loss);
+}
+/// Refused: data-parallel training needs the data in memory on every process.
+template <class Model, Optimizer Opt, Loss L, detail::SourceFor<Model> S, Communicator C>
+History fit(Model&, Opt&, S&&, const FitOptions&, const L&, C&) {
+  static_assert(!std::is_same_v<C, C>,
+                "fit: a distributed fit (with a Communicator) needs the data in memory on every process; "
+                "training from a batch source runs on one process");
+  return {};
+}
+
+/// partial_fit's settings: one pass, quiet.
+struct PartialFitOptions {
+  Index batch_size = 64;
+  bool shuffle = true;       ///< permute the new data's samples (the model's shuffling stream)
+  Index shuffle_buffer = 0;  ///< for a batch source: as FitOptions::shuffle_buffer
+  bool flush_denormals = true;
+};
+
+/// Online retraining: one pass over new data (a matrix, one sample per column, or a batch
+/// source) with the caller's optimizer, whose state (Adam's moments, the step count) carries
+/// over from call to call; returns the pass's mean loss (the batches' losses before their steps,
+/// weighted by batch size). It is fit with epochs = 1 and no progress line, so every call is
+/// epoch 0: a VAE's KL warm-up stays at its first epoch's factor, and a denoising model's noise
+/// for column j is the same in every call (new data, so new corrupted samples, but the same
+/// noise pattern for the same column index). Throws as fit does.
+template <class Model, Optimizer Opt, Loss L = default_loss_t<Model>, class Data>
+double partial_fit(Model& model, Opt& optimizer, Data&& data, const PartialFitOptions& options = {},
+                   const L& loss = {}) {
+  FitOptions one;
+  one.epochs = 1;
+  one.batch_size = options.batch_size;
+  one.shuffle = options.shuffle;
+  one.shuffle_buffer = options.shuffle_buffer;
+  one.flush_denormals = options.flush_denormals;
+  one.progress = Progress::never;
+  return fit(model, optimizer, std::forward<Data>(data), one, loss).train_loss.front();
 }
 
 }  // namespace hourglass

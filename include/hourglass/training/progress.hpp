@@ -27,13 +27,19 @@ class ProgressLine {
 
   bool enabled() const { return enabled_; }
 
-  /// Call after each batch. `done` samples of `total` this epoch; `rate` in samples/s.
+  /// Call after each batch. `done` samples of `total` this epoch (0: not known yet, e.g. the
+  /// first pass over a batch source without size(); then no bar and no ETA); `rate` in samples/s.
   void update(int epoch, int epochs, long long done, long long total, double loss, double rate,
               double seconds_left_in_run) {
     if (!enabled_) return;
     const auto now = Clock::now();
-    if (done < total && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    if ((total <= 0 || done < total) && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
+    if (total <= 0) {
+      std::fprintf(stderr, "\repoch %d/%d %lld samples  loss %.5g  %.0f samples/s ", epoch, epochs, done, loss, rate);
+      std::fflush(stderr);
+      return;
+    }
     constexpr int width = 24;
     const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
     std::string bar(static_cast<std::size_t>(width), ' ');
