@@ -16,15 +16,32 @@
 //   encoder.0.bias, (encoder.1 = ReLU), (encoder.2 = Flatten), encoder.3.weight [out, in], encoder.3.bias
 //   a TiedDense layer stores its bias only (its weight is encoder layer K's, not stored twice)
 // (Eigen stores Dense's W column-major, so such blocks are transposed on the way in and out.)
-// load_state_dict reads such a file written by PyTorch (safetensors.torch.save_file).
-// Metadata: format "hourglass", format_version "3", scalar "float32"/"float64", architecture
+// load_state_dict reads such a file written by PyTorch.
+// Metadata: format "hourglass", format_version "4", scalar "float32"/"float64", architecture
 // (every layer's describe(): kind, sizes, activation, the layer a tied one uses; compared on
 // load), policies (each policy's describe(); recorded, not compared: penalties and corruption
 // only shape training, so a sparse or denoising model loads into the plain model with the same
 // layers), optimizer, optimizer_steps and optimizer_learning_rate when its state was saved, plus
 // whatever the caller adds. Loading a file whose layers or scalar type differ from the model's
-// throws io::FileError showing both. Files of format_version 1 and 2 (which numbered layers,
-// not modules: encoder.<layer>.<block>) still load.
+// throws io::FileError showing both.
+// Preprocessing and threshold (format_version 4; an Autoencoder's, not a VAE's, which has none):
+// metadata scaler = Scaler::describe() ("none", "standardize", "min_max(lo,hi)",
+// "min_max(lo,hi,clip)") and, unless "none", tensors scaler.scale and scaler.offset [input_size]
+// in the model's dtype — y = (x - offset) * scale + base, base = lo for min_max, 0 for
+// standardize; when the model has an anomaly threshold, metadata anomaly_threshold (the method:
+// "quantile", "mean_plus_k_std", "fixed"), anomaly_threshold_value and anomaly_threshold_parameter
+// (17 significant digits) and anomaly_threshold_samples. load_model restores both (and clears
+// what the file does not hold). A PyTorch module reads such a file with load_state_dict if it
+// registers buffers of those names (self.scaler = nn.Module(); self.scaler.register_buffer(
+// "scale", ...); ... "offset") or after dropping the scaler.* entries
+// ({k: v for k, v in sd.items() if not k.startswith("scaler.")}); io::load_state_dict, the
+// other way, refuses scaler.* tensors (they carry no kind): use load_model for hourglass files.
+// Encoder files (save_encoder): metadata part "encoder", the encoder's architecture line, its
+// tensors (named as in the whole file) and the scaler; they load into an EncoderModel
+// (model/encoder_model.hpp), which also loads a whole model's file (its encoder part); a whole
+// model refuses them.
+// Files of format_version 1 and 2 (which numbered layers, not modules: encoder.<layer>.<block>)
+// and 3 still load, with no scaler and no threshold.
 //
 // Non-finite numbers are refused both ways: save_model throws std::invalid_argument (and writes
 // nothing, so a previous file stays) when a parameter or an optimizer state entry is NaN or Inf —
@@ -35,6 +52,8 @@
 //   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
 //   hourglass::io::load_model("ckpt.safetensors", model, adam);           // state, steps, learning rate
 //   hourglass::io::load_state_dict("torch.safetensors", model);           // a PyTorch state_dict
+//   hourglass::io::save_encoder("encoder.safetensors", model);            // the encoder alone
+//   hourglass::io::load_model("encoder.safetensors", encoder_model);      // hg::encoder_model_t<Model>
 #pragma once
 
 #include "../baselines/pca.hpp"
