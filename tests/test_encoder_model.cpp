@@ -8,7 +8,6 @@
 
 #include <hourglass/hourglass.hpp>
 
-#include <cstring>
 #include <type_traits>
 
 namespace hg = hourglass;
@@ -20,12 +19,6 @@ using Model = hg::BasicAutoencoder<S, hg::Encoder<hg::Dense<7, 5, hg::ReLU>, hg:
                                    hg::Decoder<hg::Dense<2, 5, hg::ReLU>, hg::Dense<5, 7, hg::Sigmoid>>>;
 using Tied = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 4, hg::Sigmoid>, hg::Dense<4, 2, hg::Sigmoid>>,
                                   hg::Decoder<hg::TiedDense<1, hg::Sigmoid>, hg::TiedDense<0, hg::Sigmoid>>>;
-
-template <class V>
-bool bit_equal(const V& a, const V& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(typename V::Scalar)) == 0;
-}
 
 }  // namespace
 
@@ -44,13 +37,13 @@ TEMPLATE_TEST_CASE("the encoder of a trained model gives its codes bit for bit",
     const Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> x = test::uniform(7, n, 10 + n, -2.0, 5.0).template cast<S>();
     {
       const Encoder encoder(model);
-      CHECK(bit_equal(encoder.encode(x), model.encode(x)));
+      CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
     }
     model.set_scaler(hg::Scaler<S>::min_max(x));
     const Encoder encoder(model);
     CHECK(encoder.scaler().describe() == "min_max(0,1)");
-    CHECK(bit_equal(encoder.scaler().scale(), model.scaler().scale()));
-    CHECK(bit_equal(encoder.encode(x), model.encode(x)));
+    CHECK(test::bit_equal(encoder.scaler().scale(), model.scaler().scale()));
+    CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
     model.set_scaler({});
   }
   // Its parameters are the encoder's, without the decoder's (nor the joined buffer's layout).
@@ -67,7 +60,7 @@ TEST_CASE("the encoder of a tied-decoder model is its own encoder", "[encoder_mo
   test::train_briefly(model, adam, 1, 24, 5);
   const hg::encoder_model_t<Tied> encoder(model);
   const Eigen::MatrixXd x = test::uniform(6, 9, 2);
-  CHECK(bit_equal(encoder.encode(x), model.encode(x)));
+  CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
 }
 
 TEST_CASE("a fresh encoder model is all zeros and refuses a scaler of another size", "[encoder_model]") {

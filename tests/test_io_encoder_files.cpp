@@ -11,7 +11,6 @@
 #include <hourglass/hourglass.hpp>
 #include <hourglass/io.hpp>
 
-#include <cstring>
 #include <string>
 
 namespace hg = hourglass;
@@ -53,12 +52,6 @@ using Bounded = hg::Autoencoder<hg::Encoder<hg::Dense<6, 4, hg::ReLU>, hg::Dense
 using Tied = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::Sigmoid>>, hg::Decoder<hg::TiedDense<0, hg::Sigmoid>>>;
 using Untied = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<6, 3, hg::Sigmoid>>, hg::Decoder<hg::Dense<3, 6, hg::Sigmoid>>>;
 
-template <class V>
-bool bit_equal(const V& a, const V& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(typename V::Scalar)) == 0;
-}
-
 Bounded trained_with_scaler_and_threshold() {
   Bounded model(1);
   const Eigen::MatrixXf x = test::uniform(6, 30, 2, -1.0, 3.0).cast<float>();
@@ -78,7 +71,7 @@ TEST_CASE("the documentation's example: the encoder file gives the model's codes
   example::Model model(2);
   io::load_model(dir / "model.safetensors", model);
   CHECK(model.scaler().describe() == "min_max(0,1)");
-  CHECK(bit_equal(example::codes(x, dir.path()), model.encode(x)));
+  CHECK(test::bit_equal(example::codes(x, dir.path()), model.encode(x)));
 }
 
 TEST_CASE("an encoder file holds the encoder and the scaler only, and loads bit for bit", "[io][encoder_model]") {
@@ -105,8 +98,8 @@ TEST_CASE("an encoder file holds the encoder and the scaler only, and loads bit 
   hg::encoder_model_t<Bounded> encoder;
   io::load_model(dir / "encoder.safetensors", encoder);
   const Eigen::MatrixXf x = test::uniform(6, 1100, 4, -1.0, 3.0).cast<float>();
-  CHECK(bit_equal(encoder.encode(x), model.encode(x)));
-  CHECK(bit_equal(encoder.scaler().offset(), model.scaler().offset()));
+  CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
+  CHECK(test::bit_equal(encoder.scaler().offset(), model.scaler().offset()));
   // Saving the EncoderModel (save_model or save_encoder) writes the same file again.
   io::save_model(dir / "again.safetensors", encoder, {{"note", "kept"}});
   CHECK(test::read_raw(dir / "again.safetensors") == test::read_raw(dir / "encoder.safetensors"));
@@ -119,7 +112,7 @@ TEST_CASE("an EncoderModel loads a whole model's file: its encoder and its scale
   hg::encoder_model_t<Bounded> encoder;
   io::load_model(dir / "model.safetensors", encoder);
   const Eigen::MatrixXf x = test::uniform(6, 50, 5, -1.0, 3.0).cast<float>();
-  CHECK(bit_equal(encoder.encode(x), model.encode(x)));
+  CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
   CHECK(encoder.scaler().describe() == "min_max(0,1)");
 
   // Files of earlier releases too (format_version 1 numbered layers, 3 modules).
@@ -127,12 +120,12 @@ TEST_CASE("an EncoderModel loads a whole model's file: its encoder and its scale
   io::load_model(fixtures / "v1_dense_double.safetensors", v1);
   hg::encoder_model_t<Untied> v1_encoder;
   io::load_model(fixtures / "v1_dense_double.safetensors", v1_encoder);
-  CHECK(bit_equal(v1_encoder.encode(Eigen::MatrixXd::Constant(6, 2, 0.3)), v1.encode(Eigen::MatrixXd::Constant(6, 2, 0.3))));
+  CHECK(test::bit_equal(v1_encoder.encode(Eigen::MatrixXd::Constant(6, 2, 0.3)), v1.encode(Eigen::MatrixXd::Constant(6, 2, 0.3))));
   Bounded v3(99);
   io::load_model(fixtures / "v3_dense_float.safetensors", v3);
   io::load_model(fixtures / "v3_dense_float.safetensors", encoder);
   CHECK_FALSE(encoder.scaler().active());
-  CHECK(bit_equal(encoder.encode(x), v3.encode(x)));
+  CHECK(test::bit_equal(encoder.encode(x), v3.encode(x)));
 }
 
 TEST_CASE("a tied-decoder model's encoder file works", "[io][encoder_model]") {
@@ -147,7 +140,7 @@ TEST_CASE("a tied-decoder model's encoder file works", "[io][encoder_model]") {
   hg::encoder_model_t<Tied> encoder;
   io::load_model(dir / "encoder.safetensors", encoder);
   const Eigen::MatrixXd x = test::uniform(6, 7, 8);
-  CHECK(bit_equal(encoder.encode(x), model.encode(x)));
+  CHECK(test::bit_equal(encoder.encode(x), model.encode(x)));
 }
 
 TEST_CASE("encoder files and whole models that do not fit are refused, showing both, the model unchanged", "[io][encoder_model]") {

@@ -10,7 +10,6 @@
 
 #include <hourglass/io/safetensors.hpp>
 
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <string>
@@ -29,12 +28,6 @@ using Open = hg::BasicAutoencoder<S, hg::Encoder<hg::Dense<5, 3, hg::Tanh>, hg::
 /// Sigmoid output: only min_max onto [0, 1] fits it.
 using Bounded = hg::Autoencoder<hg::Encoder<hg::Dense<6, 4, hg::ReLU>, hg::Dense<4, 2>>,
                                 hg::Decoder<hg::Dense<2, 4, hg::Tanh>, hg::Dense<4, 6, hg::Sigmoid>>>;
-
-template <class V>
-bool bit_equal(const V& a, const V& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(typename V::Scalar)) == 0;
-}
 
 template <class S>
 Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> data(Eigen::Index rows, std::uint64_t seed) {
@@ -108,9 +101,9 @@ TEMPLATE_TEST_CASE("every scaler kind round-trips bit for bit, and the file says
     CHECK(b.scaler().clips() == scalers[k].clips());
     CHECK(b.scaler().range().lo == scalers[k].range().lo);
     CHECK(b.scaler().range().hi == scalers[k].range().hi);
-    CHECK(bit_equal(b.scaler().scale(), scalers[k].scale()));
-    CHECK(bit_equal(b.scaler().offset(), scalers[k].offset()));
-    CHECK(bit_equal(b.reconstruct(x), a.reconstruct(x)));
+    CHECK(test::bit_equal(b.scaler().scale(), scalers[k].scale()));
+    CHECK(test::bit_equal(b.scaler().offset(), scalers[k].offset()));
+    CHECK(test::bit_equal(b.reconstruct(x), a.reconstruct(x)));
   }
 }
 
