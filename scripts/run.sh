@@ -6,6 +6,8 @@
 #   scripts/run.sh --preset hinton          # any option of the example (see --help)
 #   scripts/run.sh --variant denoising      # builds the full program (mnist) instead of mnist_plain
 #   scripts/run.sh --demo                   # the data-free demo instead
+#   scripts/run.sh --example anomaly        # the anomaly example (one-class MNIST, Fashion-MNIST as
+#                                           # out-of-distribution data; its options follow: --digits 0,1 --quick)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build/release}
@@ -18,6 +20,18 @@ if [[ "${1:-}" == "--demo" ]]; then
   exec "$build/examples/demo/demo" "$@"
 fi
 scripts/install-deps.sh build examples
+if [[ "${1:-}" == "--example" && "${2:-}" == "anomaly" ]]; then
+  shift 2
+  scripts/get-data.sh mnist fashion
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOURGLASS_BUILD_TESTS=OFF \
+        -DHOURGLASS_BUILD_EXAMPLES=ON -DHOURGLASS_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target anomaly
+  exec "$build/examples/anomaly/anomaly" "$@"
+fi
+if [[ "${1:-}" == "--example" ]]; then
+  echo "run.sh: unknown example '${2:-}' (known: anomaly; the MNIST example is the default)" >&2
+  exit 2
+fi
 dataset=mnist
 for arg in "$@"; do [[ "$arg" == fashion || "$arg" == --dataset=fashion ]] && dataset=fashion; done
 scripts/get-data.sh "$dataset"

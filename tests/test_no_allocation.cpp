@@ -125,3 +125,34 @@ TEST_CASE("a VAE's training step performs no heap allocation after the first", "
   Eigen::internal::set_is_malloc_allowed(true);
   CHECK(allocations.load() == before);
 }
+
+TEST_CASE("a Predictor's calls perform no heap allocation after construction", "[allocation][predictor]") {
+  // One sample and a few, through a scaled dense model (scaler, MissingValues fill, scores) and a
+  // conv model: the conv kernels' thread-local scratch grows on the first call only.
+  using Dense = hg::Autoencoder<hg::Encoder<hg::Dense<784, 256, hg::ReLU>, hg::Dense<256, 32>>,
+                                hg::Decoder<hg::Dense<32, 256, hg::ReLU>, hg::Dense<256, 784, hg::Sigmoid>>,
+                                hg::MissingValues>;
+  Dense dense(4);
+  const Eigen::MatrixXf x = (test::uniform(784, 8, 74) * 255).cast<float>();
+  dense.set_scaler(hg::Scaler<float>::min_max(x));
+  hg::Predictor<Dense> p(dense, 4);
+  using Conv = hg::Autoencoder<hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 8, 3, 2, 1, hg::ReLU>, hg::Flatten<8, 14, 14>,
+                                           hg::Dense<1568, 16>>,
+                               hg::Decoder<hg::Dense<16, 1568, hg::ReLU>, hg::Reshape<hg::Shape<1568>, hg::Shape<8, 14, 14>>,
+                                           hg::ConvTranspose2D<hg::Shape<8, 14, 14>, 1, 3, 2, 1, 1, hg::Sigmoid>>>;
+  Conv conv(5);
+  hg::Predictor<Conv> q(conv, 4);
+  const Eigen::MatrixXf unit = test::uniform(784, 4, 75).cast<float>();
+  float sink = 0;
+  auto calls = [&] {
+    sink += p.encode(x.col(0))(0) + p.reconstruct(x.leftCols(3))(5, 2) + p.score(x.col(1))(0);
+    sink += q.encode(unit.col(0))(0) + q.reconstruct(unit)(0, 3) + q.score(unit.col(2))(0);
+  };
+  calls();  // first calls: the thread-local scratch of the conv and product kernels
+  const long before = allocations.load();
+  Eigen::internal::set_is_malloc_allowed(false);
+  for (int i = 0; i < 3; ++i) calls();
+  Eigen::internal::set_is_malloc_allowed(true);
+  CHECK(allocations.load() == before);
+  CHECK(std::isfinite(sink));
+}

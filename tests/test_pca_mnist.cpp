@@ -4,39 +4,12 @@
 
 #include <hourglass/baselines/pca.hpp>
 
-#include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
-#include <vector>
+#include "mnist_data.hpp"
 
-#ifndef HOURGLASS_MNIST_DIR
-#define HOURGLASS_MNIST_DIR "data/mnist"
-#endif
+#include <filesystem>
+#include <string>
 
 namespace hg = hourglass;
-
-namespace {
-
-/// A tiny IDX3 reader for this test only (the library's reader lives in hourglass/io).
-Eigen::MatrixXf read_images(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto be32 = [&](std::size_t at) {
-    return std::uint32_t(bytes[at]) << 24 | std::uint32_t(bytes[at + 1]) << 16 | std::uint32_t(bytes[at + 2]) << 8 |
-           std::uint32_t(bytes[at + 3]);
-  };
-  REQUIRE(bytes.size() >= 16);
-  REQUIRE(be32(0) == 0x00000803u);
-  const std::size_t count = be32(4), pixels = std::size_t(be32(8)) * be32(12);
-  REQUIRE(bytes.size() == 16 + count * pixels);
-  Eigen::MatrixXf x(static_cast<Eigen::Index>(pixels), static_cast<Eigen::Index>(count));
-  for (std::size_t i = 0; i < count * pixels; ++i) x.data()[i] = static_cast<float>(bytes[16 + i]) / 255.0f;
-  return x;
-}
-
-}  // namespace
 
 TEST_CASE("PCA on MNIST reproduces the published reconstruction errors", "[pca][mnist]") {
   const std::filesystem::path dir = HOURGLASS_MNIST_DIR;
@@ -45,7 +18,7 @@ TEST_CASE("PCA on MNIST reproduces the published reconstruction errors", "[pca][
     WARN("SKIPPED: MNIST not found in " << dir.string() << " (run the data script to fetch it)");
     return;
   }
-  const Eigen::MatrixXf train = read_images(train_file), test = read_images(test_file);
+  const Eigen::MatrixXf train = test::read_mnist_images(train_file), test = test::read_mnist_images(test_file);
   REQUIRE(train.cols() == 60000);
   REQUIRE(test.cols() == 10000);
 

@@ -12,10 +12,11 @@
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
 //   baselines/    PCA, the linear baseline autoencoders are compared with
-//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation
+//   applications/ anomaly scores and thresholds, ROC and precision-recall evaluation, imputation
 #pragma once
 
 #include "applications/anomaly.hpp"
+#include "applications/imputation.hpp"
 #include "applications/roc.hpp"
 #include "baselines/pca.hpp"
 #include "core/activations.hpp"
@@ -37,6 +38,7 @@
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
 #include "model/encoder_model.hpp"
+#include "model/predictor.hpp"
 #include "model/scaler.hpp"
 #include "model/sequential.hpp"
 #include "model/threshold.hpp"

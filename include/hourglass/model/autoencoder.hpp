@@ -25,6 +25,7 @@
 #include "decoder.hpp"
 #include "encoder.hpp"
 #include "scaler.hpp"
+#include "score.hpp"
 #include "threshold.hpp"
 #include "sequential.hpp"
 // The model binds its training objective's policies and takes a Loss in compute_gradients: the
@@ -234,13 +235,8 @@ class BasicAutoencoder {
     Vector<Scalar> scores(x.cols());
     for_each_chunk(x, [&](const auto& target, const auto& input, Index start) {
       const Matrix<Scalar> out = network_.template forward_range<0, depth>(input);
-      for (Index j = 0; j < target.cols(); ++j) {
-        const auto observed = (target.col(j).array() == target.col(j).array());  // not NaN
-        const Index count = observed.count();
-        detail::require(count > 0, "score: sample ", start + j, " (column ", start + j, ") has no observed feature (all NaN)");
-        scores(start + j) =
-            observed.select((out.col(j) - target.col(j)).array().square(), Scalar(0)).sum() / static_cast<Scalar>(count);
-      }
+      for (Index j = 0; j < target.cols(); ++j)
+        scores(start + j) = detail::observed_mean_squared_error(out.col(j), target.col(j), "score", start + j);
     });
     return scores;
   }

@@ -350,6 +350,17 @@ class Sequential {
   /// instead of making a round trip through memory for every layer (60,000 MNIST images through
   /// 784-256-64-32 would write and read back 85 MB of them). Fewer go through layer by layer,
   /// each layer's kernel split across threads.
+  /// The length each of forward_into's two scratch buffers needs for n samples.
+  static constexpr Index scratch_size(Index n) { return widest_output * n; }
+  /// Layers [First, Last) on X (n samples) into `out` (layer Last-1's output size x n), layer
+  /// by layer through `buffers` (each at least scratch_size(n) long): no allocation, on the
+  /// calling thread unless a layer's kernel splits its work (model/predictor.hpp stops that).
+  template <std::size_t First, std::size_t Last>
+  void forward_into(const InputMap<Scalar>& x, MatrixMap<Scalar> out, std::array<Vector<Scalar>, 2>& buffers) const {
+    static_assert(First < Last && Last <= depth, "forward_into: empty or out-of-range layer range");
+    run<First, Last, false>(x, x.cols(), scratch_or<First, Last>(out, buffers), MatrixMap<Scalar>(nullptr, 0, 0));
+  }
+
   template <std::size_t First, std::size_t Last, bool KeepLogits = false, class D>
   Matrix<Scalar> forward_range(const Eigen::MatrixBase<D>& x, Matrix<Scalar>* logits_out = nullptr) const {
     static_assert(First < Last && Last <= depth, "forward_range: empty or out-of-range layer range");
