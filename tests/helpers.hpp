@@ -4,6 +4,8 @@
 #include <hourglass/hourglass.hpp>
 
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 namespace test {
 
@@ -65,6 +67,15 @@ double loss_gradient_error(const Eigen::MatrixXd& y, Eigen::MatrixXd& g) {
   }
   const Eigen::VectorXd analytic = Eigen::Map<const Eigen::VectorXd>(g.data(), 12);
   return hg::check_gradient(objective, point, analytic, 1e-6).max_relative_error;
+}
+
+/// Whether two Eigen matrices or vectors hold the same shape and the same bits (NaN included).
+template <class A, class B>
+bool bit_equal(const A& a, const B& b) {
+  static_assert(std::is_same_v<typename A::Scalar, typename B::Scalar>);
+  return a.rows() == b.rows() && a.cols() == b.cols() &&
+         (a.size() == 0 ||
+          std::memcmp(a.data(), b.data(), static_cast<std::size_t>(a.size()) * sizeof(typename A::Scalar)) == 0);
 }
 
 }  // namespace test

@@ -61,7 +61,7 @@ TEMPLATE_TEST_CASE("save_model / load_model round-trip bit-exactly", "[io][safet
   const io::SafetensorsReader r(dir / "m.safetensors");
   CHECK(r.metadata("note") == "hello");
   CHECK(r.metadata("scalar") == (std::is_same_v<TestType, float> ? "float32" : "float64"));
-  CHECK(r.metadata("format_version") == "3");
+  CHECK(r.metadata("format_version") == "4");
   CHECK(r.metadata("architecture") ==
         "encoder: dense(6,4,relu) dense(4,2,identity) | decoder: dense(2,4,tanh) dense(4,6,sigmoid)");
   CHECK(r.metadata("policies") == "none");

@@ -6,7 +6,8 @@
 //   core/         shapes, the layer contract (layer.hpp), activations, the layers (Dense, TiedDense,
 //                 Reshape, Conv2D, ConvTranspose2D, MaxPool2D/AvgPool2D, Upsample2D) and their
 //                 kernels, the flat parameter buffer, the random engine, threads
-//   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder, the Scaler kept with a model
+//   model/        the layer chain (Sequential), Encoder, Decoder, Autoencoder, EncoderModel (the encoder
+//                 alone), the Scaler kept with a model
 //   objectives/   the Loss concept, losses (masked ones for missing values), metrics, penalties/ (sparsity, contractive, weight decay), corruption/ (denoising)
 //   training/     optimizers, learning-rate schedules, fit(), progress display
 //   diagnostics/  the finite-difference gradient checker
@@ -36,6 +37,7 @@
 #include "model/autoencoder.hpp"
 #include "model/decoder.hpp"
 #include "model/encoder.hpp"
+#include "model/encoder_model.hpp"
 #include "model/predictor.hpp"
 #include "model/scaler.hpp"
 #include "model/sequential.hpp"

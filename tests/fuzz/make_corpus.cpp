@@ -64,6 +64,11 @@ void model(const fs::path& dir) {
   hg::BasicAutoencoder<double, fuzz::Model::encoder_type, fuzz::Model::decoder_type> d(3);
   io::save_model(dir / "model-double.safetensors", d);
   truncations(dir / "model-adam.safetensors", {7, 8, 100, 600});
+  // format_version 4's own entries: a scaler and a threshold, and an encoder file.
+  m.set_scaler(hg::Scaler<float>::min_max(Eigen::MatrixXf::Random(4, 6), 0, 1, true));
+  m.set_threshold({hg::AnomalyThreshold::Method::quantile, 0.99, 0.125, 6});
+  io::save_model(dir / "model-scaler-threshold.safetensors", m);
+  io::save_encoder(dir / "encoder.safetensors", m);
 }
 
 void pca(const fs::path& dir) {

@@ -48,6 +48,17 @@ def main(folder):
         # Tensors are numbered as PyTorch's nn.Sequential numbers modules (format_version 3): an
         # activation other than identity is a module after its layer.
         x = np.array(values["input"], dtype=np.float64)
+        # The scaler kept with the model (format_version 4): y = (x - offset) * scale + base,
+        # base = lo for "min_max(lo,hi[,clip])", 0 for "standardize"; inverted on the output.
+        scaler = meta.get("scaler", "none")
+        if scaler != "none":
+            scale = tensors["scaler.scale"].astype(np.float64)[:, None]
+            offset = tensors["scaler.offset"].astype(np.float64)[:, None]
+            args = scaler[len("min_max(") : -1].split(",") if scaler.startswith("min_max(") else ["0", "0"]
+            base = float(args[0])
+            x = (x - offset) * scale + base
+            if "clip" in args:
+                x = np.clip(x, float(args[0]), float(args[1]))
         h = x
         for part, prefix in zip(meta["architecture"].split(" | "), ("encoder", "decoder")):
             module = 0
@@ -59,12 +70,14 @@ def main(folder):
                 b = tensors[f"{prefix}.{module}.bias"].astype(np.float64)
                 h = ACTIVATIONS[args[2]](w @ h + b[:, None])
                 module += 1 if args[2] == "identity" else 2
+        if scaler != "none":
+            h = (h - base) / scale + offset
         want = np.array(values["reconstruction"])
         tol = 1e-5 if dtype == np.float32 else 1e-12
         if not np.allclose(h, want, rtol=0, atol=tol):
             print(f"{file}: numpy forward pass {h.ravel()} != C++ {want.ravel()}")
             failures += 1
-        print(f"{file}: {len(tensors)} tensors, {meta['scalar']}, {meta['architecture']}: "
+        print(f"{file}: {len(tensors)} tensors, {meta['scalar']}, scaler {scaler}, {meta['architecture']}: "
               f"{'OK' if failures == 0 else 'FAILED'}")
     return 1 if failures else 0
 

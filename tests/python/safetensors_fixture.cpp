@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace hg = hourglass;
@@ -13,9 +14,15 @@ template <class S>
 using Model = hg::BasicAutoencoder<S, hg::Encoder<hg::Dense<5, 3, hg::ReLU>, hg::Dense<3, 2>>,
                                    hg::Decoder<hg::Dense<2, 3, hg::Tanh>, hg::Dense<3, 5, hg::Sigmoid>>>;
 
+/// The float model keeps a scaler (min_max onto [0, 1]), which Python must apply too.
 template <class S>
 nlohmann::json write(const std::filesystem::path& path) {
   Model<S> model(3);
+  if constexpr (std::is_same_v<S, float>) {
+    Eigen::Matrix<S, 5, 3> fitted;
+    fitted << -2, 0, 3, 0.5f, 1, 2, 10, 20, 30, 0, 0, 1, -1, 1, 4;
+    model.set_scaler(hg::Scaler<S>::min_max(fitted));
+  }
   hg::io::save_model(path, model);
   nlohmann::json j;
   auto add = [&](const std::string& name, const auto& m) {

@@ -16,15 +16,32 @@
 //   encoder.0.bias, (encoder.1 = ReLU), (encoder.2 = Flatten), encoder.3.weight [out, in], encoder.3.bias
 //   a TiedDense layer stores its bias only (its weight is encoder layer K's, not stored twice)
 // (Eigen stores Dense's W column-major, so such blocks are transposed on the way in and out.)
-// load_state_dict reads such a file written by PyTorch (safetensors.torch.save_file).
-// Metadata: format "hourglass", format_version "3", scalar "float32"/"float64", architecture
+// load_state_dict reads such a file written by PyTorch.
+// Metadata: format "hourglass", format_version "4", scalar "float32"/"float64", architecture
 // (every layer's describe(): kind, sizes, activation, the layer a tied one uses; compared on
 // load), policies (each policy's describe(); recorded, not compared: penalties and corruption
 // only shape training, so a sparse or denoising model loads into the plain model with the same
 // layers), optimizer, optimizer_steps and optimizer_learning_rate when its state was saved, plus
 // whatever the caller adds. Loading a file whose layers or scalar type differ from the model's
-// throws io::FileError showing both. Files of format_version 1 and 2 (which numbered layers,
-// not modules: encoder.<layer>.<block>) still load.
+// throws io::FileError showing both.
+// Preprocessing and threshold (format_version 4; an Autoencoder's, not a VAE's, which has none):
+// metadata scaler = Scaler::describe() ("none", "standardize", "min_max(lo,hi)",
+// "min_max(lo,hi,clip)") and, unless "none", tensors scaler.scale and scaler.offset [input_size]
+// in the model's dtype — y = (x - offset) * scale + base, base = lo for min_max, 0 for
+// standardize; when the model has an anomaly threshold, metadata anomaly_threshold (the method:
+// "quantile", "mean_plus_k_std", "fixed"), anomaly_threshold_value and anomaly_threshold_parameter
+// (17 significant digits) and anomaly_threshold_samples. load_model restores both (and clears
+// what the file does not hold). A PyTorch module reads such a file with load_state_dict if it
+// registers buffers of those names (self.scaler = nn.Module(); self.scaler.register_buffer(
+// "scale", ...); ... "offset") or after dropping the scaler.* entries
+// ({k: v for k, v in sd.items() if not k.startswith("scaler.")}); io::load_state_dict, the
+// other way, refuses scaler.* tensors (they carry no kind): use load_model for hourglass files.
+// Encoder files (save_encoder): metadata part "encoder", the encoder's architecture line, its
+// tensors (named as in the whole file) and the scaler; they load into an EncoderModel
+// (model/encoder_model.hpp), which also loads a whole model's file (its encoder part); a whole
+// model refuses them.
+// Files of format_version 1 and 2 (which numbered layers, not modules: encoder.<layer>.<block>)
+// and 3 still load, with no scaler and no threshold.
 //
 // Non-finite numbers are refused both ways: save_model throws std::invalid_argument (and writes
 // nothing, so a previous file stays) when a parameter or an optimizer state entry is NaN or Inf —
@@ -35,12 +52,16 @@
 //   hourglass::io::load_model("model.safetensors", model);                // checks the architecture
 //   hourglass::io::load_model("ckpt.safetensors", model, adam);           // state, steps, learning rate
 //   hourglass::io::load_state_dict("torch.safetensors", model);           // a PyTorch state_dict
+//   hourglass::io::save_encoder("encoder.safetensors", model);            // the encoder alone
+//   hourglass::io::load_model("encoder.safetensors", encoder_model);      // hg::encoder_model_t<Model>
 #pragma once
 
 #include "../baselines/pca.hpp"
 #include "../core/config.hpp"
 #include "../core/layer.hpp"
 #include "../core/static_for.hpp"
+#include "../model/scaler.hpp"
+#include "../model/threshold.hpp"
 #include "../training/optimizers/optimizer.hpp"
 #include "file.hpp"
 
@@ -48,7 +69,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -473,17 +496,18 @@ std::string tensor_name(std::string_view block, int format_version = 3) {
   return name;
 }
 
-template <class Model, class F>
+/// Calls f(layer index) for the model's first Count layers (all of them by default).
+template <class Model, std::size_t Count = Model::depth, class F>
 void for_each_layer(F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (f(std::integral_constant<std::size_t, I>{}), ...);
-  }(std::make_index_sequence<Model::depth>{});
+  }(std::make_index_sequence<Count>{});
 }
 
-/// Calls f(layer index, block index) for every block that layer I stores itself (not borrowed).
-template <class Model, class F>
+/// Calls f(layer index, block index) for every block that layer I < Count stores itself (not borrowed).
+template <class Model, std::size_t Count = Model::depth, class F>
 void for_each_own_block(F&& f) {
-  for_each_layer<Model>([&](auto i) {
+  for_each_layer<Model, Count>([&](auto i) {
     constexpr std::size_t I = decltype(i)::value;
     using L = typename Model::template layer_type<I>;
     hourglass::detail::static_for<block_count<L>>([&](auto b) {
@@ -526,6 +550,8 @@ std::string legacy_architecture() {
 /// tied_dense(0,256,784,sigmoid)" — each layer's describe() (core/layer.hpp). Training-only
 /// policies are not part of it (they are in "policies"): a sparse or denoising model loads into
 /// the plain model with the same layers.
+/// An encoder model (EncoderModel, decoder_depth 0) has the encoder's part only:
+/// "encoder: dense(784,256,relu) dense(256,32,identity)".
 template <class Model>
 std::string architecture(const Model&) {
   std::string enc = "encoder:", dec = " | decoder:";
@@ -535,7 +561,13 @@ std::string architecture(const Model&) {
     part += ' ';
     part += Model::template layer_type<I>::describe();
   });
-  return enc + dec;
+  return Model::decoder_depth == 0 ? enc : enc + dec;
+}
+/// The encoder's part of the model's architecture: what an encoder file (save_encoder) records.
+template <class Model>
+std::string encoder_architecture(const Model& model) {
+  const std::string all = architecture(model);
+  return all.substr(0, all.find(" | "));
 }
 
 /// The model's policies with their hyperparameters, as stored in a file's metadata "policies",
@@ -569,6 +601,14 @@ template <class M>
 void require_finite_loaded(const SafetensorsReader& r, const std::string& name, const M& m) {
   if (const auto at = hourglass::detail::first_non_finite(m))
     r.fail(hourglass::detail::message("tensor '", name, "' holds NaN or Inf at ", element_name(at, m.cols() == 1)));
+}
+
+/// The number a metadata value holds: all of its text, finite; empty for anything else.
+inline std::optional<double> finite_number(std::string_view text) {
+  double v = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
 }
 
 /// Optimizer state in a file: tensors optimizer.<name>.<part> (the optimizer's state_names),
@@ -606,15 +646,9 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, const Paramet
   if (steps < 0) r.fail(hourglass::detail::message("metadata optimizer_steps is negative (", steps, ")"));
   double rate = opt.learning_rate();
   if (const std::string text = r.metadata("optimizer_learning_rate"); !text.empty()) {
-    try {
-      std::size_t used = 0;
-      rate = std::stod(text, &used);
-      if (used != text.size()) throw std::invalid_argument(text);
-    } catch (const std::exception&) {
-      r.fail("metadata optimizer_learning_rate is not a number ('" + text + "')");
-    }
-    if (!std::isfinite(rate) || rate <= 0)
-      r.fail(hourglass::detail::message("metadata optimizer_learning_rate must be finite and > 0, got ", rate));
+    const std::optional<double> read = finite_number(text);
+    if (!read || *read <= 0) r.fail("metadata optimizer_learning_rate must be a finite number > 0, got '" + text + "'");
+    rate = *read;
   }
   std::array<Vector<Scalar>, Opt::state_names.size()> parts;
   for (std::size_t k = 0; k < parts.size(); ++k) {
@@ -639,18 +673,12 @@ void restore_optimizer_state(const SafetensorsReader& r, Opt& opt, const Paramet
 }  // namespace detail
 
 namespace detail {
-template <class Model, class Opt>
-void save_model(const std::filesystem::path& path, const Model& model, const Opt* optimizer,
-                const std::map<std::string, std::string>& extra) {
+
+/// Layer I's blocks that it stores itself, for its first Count layers, as tensors of w.
+template <class Model, std::size_t Count>
+void add_blocks(SafetensorsWriter& w, const Model& model, const std::filesystem::path& path) {
   using Scalar = typename Model::Scalar;
-  SafetensorsWriter w;
-  for (const auto& [k, v] : extra) w.set_metadata(k, v);
-  w.set_metadata("format", "hourglass");
-  w.set_metadata("format_version", "3");
-  w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
-  w.set_metadata("architecture", architecture(model));
-  w.set_metadata("policies", policy_descriptions(model));
-  for_each_own_block<Model>([&](auto i, auto b) {
+  for_each_own_block<Model, Count>([&](auto i, auto b) {
     constexpr std::size_t I = decltype(i)::value, B = decltype(b)::value;
     constexpr ParameterBlock block = Model::template layer_type<I>::parameter_blocks[B];
     const std::string name = tensor_name<Model, I>(block.name);
@@ -664,6 +692,56 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
       w.add<Scalar>(name, file_shape(block), values.data());
     }
   });
+}
+
+/// The scaler (metadata scaler = describe(); tensors scaler.scale and scaler.offset [input_size]
+/// when it is active) and, with `with_threshold`, the anomaly threshold (metadata
+/// anomaly_threshold = the method's name, anomaly_threshold_value, _parameter, _samples) of a
+/// model that keeps them (format_version 4). A VAE keeps neither and gets neither.
+template <class Model>
+void add_preprocessing(SafetensorsWriter& w, const Model& model, const std::filesystem::path& path, bool with_threshold) {
+  if constexpr (requires { model.scaler(); }) {
+    const auto& scaler = model.scaler();
+    w.set_metadata("scaler", scaler.describe());
+    if (scaler.active()) {
+      require_finite_to_save(path, "scaler.scale", scaler.scale());
+      require_finite_to_save(path, "scaler.offset", scaler.offset());
+      w.add_vector("scaler.scale", scaler.scale());
+      w.add_vector("scaler.offset", scaler.offset());
+    }
+  }
+  if constexpr (requires { model.threshold(); }) {
+    if (with_threshold && model.threshold()) {
+      const AnomalyThreshold& t = *model.threshold();
+      w.set_metadata("anomaly_threshold", std::string(method_name(t.method)));
+      w.set_metadata("anomaly_threshold_value", hourglass::detail::message(std::setprecision(17), t.value));
+      w.set_metadata("anomaly_threshold_parameter", hourglass::detail::message(std::setprecision(17), t.parameter));
+      w.set_metadata("anomaly_threshold_samples", std::to_string(t.samples));
+    }
+  }
+}
+
+/// Writes a whole model, or (EncoderOnly) its encoder alone: metadata part "encoder", the
+/// encoder's architecture, its tensors and the scaler (no policies, threshold or optimizer).
+template <class Model, class Opt, bool EncoderOnly>
+void save_model(const std::filesystem::path& path, const Model& model, const Opt* optimizer,
+                const std::map<std::string, std::string>& extra) {
+  using Scalar = typename Model::Scalar;
+  SafetensorsWriter w;
+  for (const auto& [k, v] : extra) w.set_metadata(k, v);
+  w.set_metadata("format", "hourglass");
+  w.set_metadata("format_version", "4");
+  w.set_metadata("scalar", std::string(scalar_name<Scalar>()));
+  if constexpr (EncoderOnly) {
+    w.set_metadata("part", "encoder");
+    w.set_metadata("architecture", encoder_architecture(model));
+    add_blocks<Model, Model::encoder_depth>(w, model, path);
+  } else {
+    w.set_metadata("architecture", architecture(model));
+    w.set_metadata("policies", policy_descriptions(model));
+    add_blocks<Model, Model::depth>(w, model, path);
+  }
+  add_preprocessing(w, model, path, !EncoderOnly);
   if constexpr (!std::is_void_v<Opt>) {
     if (optimizer) {
       if (optimizer->is_bound_elsewhere(model.parameters()))
@@ -678,18 +756,33 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
 }
 }  // namespace detail
 
-/// Saves the model's parameters atomically. `extra` adds metadata entries (e.g. the loss or the
-/// data set), informational only.
+/// Saves the model's parameters atomically, with its scaler and anomaly threshold. `extra` adds
+/// metadata entries (e.g. the loss or the data set), informational only. An EncoderModel is
+/// saved as save_encoder saves it.
 template <class Model>
 void save_model(const std::filesystem::path& path, const Model& model,
                 const std::map<std::string, std::string>& extra = {}) {
-  detail::save_model<Model, void>(path, model, nullptr, extra);
+  detail::save_model<Model, void, Model::decoder_depth == 0>(path, model, nullptr, extra);
 }
 /// The same, with the optimizer's state (to resume training with load_model(path, model, opt)).
 template <class Model, CheckpointableOptimizer Opt>
 void save_model(const std::filesystem::path& path, const Model& model, const Opt& optimizer,
                 const std::map<std::string, std::string>& extra = {}) {
-  detail::save_model<Model, Opt>(path, model, &optimizer, extra);
+  static_assert(Model::decoder_depth > 0, "save_model: an EncoderModel does not train; save it without an optimizer");
+  detail::save_model<Model, Opt, false>(path, model, &optimizer, extra);
+}
+
+/// Saves the encoder alone, atomically: its tensors (named as in the whole model's file), its
+/// scaler, metadata part "encoder" and the encoder's architecture. `model` is an Autoencoder
+/// (its decoder, policies and threshold are left out) or an EncoderModel. Load the file with
+/// load_model into hg::encoder_model_t<Model>.
+template <class Model>
+void save_encoder(const std::filesystem::path& path, const Model& model,
+                  const std::map<std::string, std::string>& extra = {}) {
+  static_assert(requires { model.scaler(); },
+                "save_encoder: the model has no plain encoder with a scaler (a VAE's encoder ends in its GaussianLatent "
+                "layer; save the whole VAE with save_model)");
+  detail::save_model<Model, void, true>(path, model, nullptr, extra);
 }
 
 /// Loads parameters saved by save_model into `model` (and the optimizer's state into
@@ -697,21 +790,51 @@ void save_model(const std::filesystem::path& path, const Model& model, const Opt
 /// architecture or scalar type differs from the model's (the message shows both); the model is
 /// left unchanged then.
 namespace detail {
+/// The file's format_version, 1 to 4 (refused otherwise).
+inline int format_version(const SafetensorsReader& r) {
+  const std::string version = r.metadata("format_version");
+  for (int v = 1; v <= 4; ++v)
+    if (version == std::to_string(v)) return v;
+  r.fail("has format_version '" + version + "'; this hourglass reads versions 1 to 4");
+}
+
+/// An encoder file (metadata part "encoder") loads into an EncoderModel only; a whole model's
+/// file (no part) into either.
+template <class Model>
+void check_part(const SafetensorsReader& r) {
+  const std::string part = r.metadata("part");
+  if (part.empty()) return;
+  if (part != "encoder")
+    r.fail("has metadata part '" + part + "'; expected \"encoder\" (an encoder file) or none (a whole model)");
+  if constexpr (Model::decoder_depth > 0)
+    r.fail("holds only an encoder (metadata part \"encoder\", " + r.metadata("architecture") +
+           "); load it into hg::EncoderModel<Encoder<...>> (hg::encoder_model_t<Model> names it), not into a whole "
+           "model with a decoder");
+}
+
 /// Checks that the file was saved from a model with these layers: format_version 2 compares the
 /// layer descriptions; version 1 (dense models; its architecture line also named the policies,
 /// and could not tell a tied decoder layer from an untied one) compares sizes and activations,
-/// and a tied layer's weight must be the exact transpose of the weight it is tied to.
+/// and a tied layer's weight must be the exact transpose of the weight it is tied to. An
+/// EncoderModel compares its layers with the encoder's part of the file's line (an encoder file's
+/// whole line).
 template <class Model>
-void check_architecture(const SafetensorsReader& r, const Model& model) {
+void check_architecture(const SafetensorsReader& r, const Model& model, int version) {
   using Scalar = typename Model::Scalar;
-  const std::string version = r.metadata("format_version");
   const std::string theirs = r.metadata("architecture");
-  if (version == "2" || version == "3") {
+  if constexpr (Model::decoder_depth == 0) {
+    const std::string mine = version >= 2 ? architecture(model) : legacy_architecture<Model>();
+    const std::string file_encoder = theirs.substr(0, theirs.find(" | "));
+    if (mine.empty()) r.fail("is a format_version 1 file, which holds dense models only; the model has other layers");
+    if (file_encoder != mine.substr(0, mine.find(" | ")))
+      r.fail("encoder differs from the model's\n  file:  " + file_encoder + "\n  model: " + mine.substr(0, mine.find(" | ")));
+    return;
+  }
+  if (version >= 2) {
     const std::string mine = architecture(model);
     if (theirs != mine) r.fail("architecture differs from the model's\n  file:  " + theirs + "\n  model: " + mine);
     return;
   }
-  if (version != "1") r.fail("has format_version '" + version + "'; this hourglass reads versions 1, 2 and 3");
   const std::string mine = legacy_architecture<Model>();
   if (mine.empty()) r.fail("is a format_version 1 file, which holds dense models only; the model has other layers");
   const std::string file_layers = theirs.substr(0, theirs.find(" | policies"));
@@ -766,6 +889,102 @@ void assign_blocks(Model& model, const std::vector<Vector<typename Model::Scalar
   });
 }
 
+/// A model's scaler as a format_version 4 file holds it (metadata scaler; tensors scaler.scale
+/// and scaler.offset [input_size] unless it is "none"), checked whole: the text, the tensors'
+/// presence, shape, dtype and values (finite; scale non-zero), and that the model's output
+/// activation can reach the scaled data.
+template <class Model>
+Scaler<typename Model::Scalar> read_scaler(const SafetensorsReader& r) {
+  using Scalar = typename Model::Scalar;
+  const std::string text = r.metadata("scaler");
+  if (!r.metadata().count("scaler"))
+    r.fail("is a format_version 4 file without metadata 'scaler' (expected \"none\", \"standardize\" or "
+           "\"min_max(lo,hi)\")");
+  const auto d = Scaler<Scalar>::parse_description(text);
+  if (!d)
+    r.fail("has metadata scaler '" + text + "'; expected \"none\", \"standardize\", \"min_max(lo,hi)\" or " +
+           "\"min_max(lo,hi,clip)\" with finite lo < hi");
+  const std::string shape = hourglass::detail::message("[", Model::input_size, "] of ", safetensors_dtype<Scalar>());
+  if (d->kind == Scaler<Scalar>::Kind::none) {
+    for (const char* name : {"scaler.scale", "scaler.offset"})
+      if (r.has(name)) r.fail("has metadata scaler 'none' but holds a tensor '" + std::string(name) + "'");
+    return {};
+  }
+  for (const char* name : {"scaler.scale", "scaler.offset"})
+    if (!r.has(name))
+      r.fail("has metadata scaler '" + text + "' but no tensor '" + name + "' (expected " + shape + ", one per feature)");
+  const Vector<Scalar> scale = r.template vector<Scalar>("scaler.scale", Model::input_size);
+  const Vector<Scalar> offset = r.template vector<Scalar>("scaler.offset", Model::input_size);
+  require_finite_loaded(r, "scaler.scale", scale);
+  require_finite_loaded(r, "scaler.offset", offset);
+  try {
+    Scaler<Scalar> scaler = Scaler<Scalar>::from_parameters(d->kind, scale, offset, d->range, d->clip);
+    if constexpr (requires { typename Model::output_activation; })
+      scaler.template require_reachable_by<typename Model::output_activation>(Model::input_size, "load_model");
+    return scaler;
+  } catch (const std::invalid_argument& e) {
+    r.fail(std::string("holds a scaler the model cannot use: ") + e.what());
+  }
+}
+
+/// The anomaly threshold a format_version 4 file holds: none, or all four metadata entries
+/// anomaly_threshold (a method's name), _value and _parameter (finite numbers), _samples (a count).
+inline std::optional<AnomalyThreshold> read_threshold(const SafetensorsReader& r) {
+  static constexpr std::array<const char*, 4> keys{"anomaly_threshold", "anomaly_threshold_value",
+                                                   "anomaly_threshold_parameter", "anomaly_threshold_samples"};
+  std::string present, missing;
+  for (const char* key : keys) (r.metadata().count(key) ? present : missing) += std::string(" ") + key;
+  if (present.empty()) return std::nullopt;
+  if (!missing.empty())
+    r.fail("holds an incomplete anomaly threshold: metadata" + present + " but not" + missing +
+           " (a threshold needs all four)");
+  AnomalyThreshold t;
+  const std::string method = r.metadata("anomaly_threshold");
+  const auto m = method_from_name(method);
+  if (!m) r.fail("has metadata anomaly_threshold '" + method + "'; expected \"quantile\", \"mean_plus_k_std\" or \"fixed\"");
+  t.method = *m;
+  for (auto [key, target] : {std::pair{"anomaly_threshold_value", &t.value}, std::pair{"anomaly_threshold_parameter", &t.parameter}}) {
+    const std::string text = r.metadata(key);
+    const std::optional<double> v = finite_number(text);
+    if (!v) r.fail("has metadata " + std::string(key) + " '" + text + "'; expected a finite number");
+    *target = *v;
+  }
+  const std::string samples = r.metadata("anomaly_threshold_samples");
+  long long count = -1;
+  const auto [end, error] = std::from_chars(samples.data(), samples.data() + samples.size(), count);
+  if (samples.empty() || error != std::errc() || end != samples.data() + samples.size() || count < 0)
+    r.fail("has metadata anomaly_threshold_samples '" + samples + "'; expected a count (an integer >= 0)");
+  t.samples = static_cast<Index>(count);
+  return t;
+}
+
+/// What a file holds besides the parameters: the scaler and the threshold (format_version 4;
+/// an older file holds neither: no scaler, no threshold).
+template <class Scalar>
+struct Preprocessing {
+  Scaler<Scalar> scaler;
+  std::optional<AnomalyThreshold> threshold;
+};
+template <class Model>
+Preprocessing<typename Model::Scalar> read_preprocessing(const SafetensorsReader& r, const Model& model, int version) {
+  Preprocessing<typename Model::Scalar> p;
+  if (version < 4) return p;
+  if constexpr (requires { model.scaler(); }) p.scaler = read_scaler<Model>(r);
+  if constexpr (requires { model.threshold(); }) p.threshold = read_threshold(r);
+  return p;
+}
+/// Makes the model's scaler and threshold the file's (checked already: nothing here throws).
+template <class Model>
+void assign_preprocessing(Model& model, Preprocessing<typename Model::Scalar> p) {
+  if constexpr (requires { model.set_scaler(std::move(p.scaler)); }) model.set_scaler(std::move(p.scaler));
+  if constexpr (requires { model.clear_threshold(); }) {
+    if (p.threshold)
+      model.set_threshold(*p.threshold);
+    else
+      model.clear_threshold();
+  }
+}
+
 template <class Model, class Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer) {
   using Scalar = typename Model::Scalar;
@@ -775,17 +994,24 @@ void load_model(const std::filesystem::path& path, Model& model, Opt* optimizer)
   const std::string scalar = r.metadata("scalar");
   if (scalar != scalar_name<Scalar>())
     r.fail("holds " + scalar + " parameters but the model's scalar type is " + std::string(scalar_name<Scalar>()));
-  check_architecture(r, model);
-  const std::vector<Vector<Scalar>> blocks = read_blocks(r, model, r.metadata("format_version") == "3" ? 3 : 1);
+  const int version = format_version(r);
+  check_part<Model>(r);
+  check_architecture(r, model, version);
+  const std::vector<Vector<Scalar>> blocks = read_blocks(r, model, version == 1 || version == 2 ? 1 : 3);
+  Preprocessing<Scalar> preprocessing = read_preprocessing(r, model, version);
   if constexpr (!std::is_void_v<Opt>) {
     if (optimizer) restore_optimizer_state<Opt, Scalar>(r, *optimizer, model.parameters());
   }
   assign_blocks(model, blocks);
+  assign_preprocessing(model, std::move(preprocessing));
 }
 
 }  // namespace detail
 
-/// Loads parameters saved by save_model into `model`.
+/// Loads parameters saved by save_model into `model`, with the scaler and the anomaly threshold
+/// the file holds (a file of format_version 1 to 3 holds neither: the model gets no scaler and
+/// no threshold). An EncoderModel loads an encoder file (save_encoder) or a whole model's file
+/// (its encoder's tensors and its scaler); a whole model refuses an encoder file.
 template <class Model>
 void load_model(const std::filesystem::path& path, Model& model) {
   detail::load_model<Model, void>(path, model, nullptr);
@@ -793,6 +1019,7 @@ void load_model(const std::filesystem::path& path, Model& model) {
 /// The same, and the optimizer's state saved with save_model(path, model, optimizer).
 template <class Model, CheckpointableOptimizer Opt>
 void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer) {
+  static_assert(Model::decoder_depth > 0, "load_model: an EncoderModel does not train; load it without an optimizer");
   detail::load_model<Model, Opt>(path, model, &optimizer);
 }
 
@@ -803,7 +1030,8 @@ void load_model(const std::filesystem::path& path, Model& model, Opt& optimizer)
 /// matches an hourglass model), in PyTorch's shapes, of the model's dtype (float32 for
 /// Autoencoder). Strict, as PyTorch's load_state_dict: a missing tensor, a wrong shape or dtype,
 /// NaN/Inf, or a tensor the model has no place for throws io::FileError naming it, and the model
-/// is left unchanged. No metadata is needed (and none is checked).
+/// is left unchanged. No metadata is needed (and none is checked); the model's scaler and
+/// threshold are left as they are (a file with scaler.* tensors is refused: load_model reads them).
 template <class Model>
 void load_state_dict(const std::filesystem::path& path, Model& model) {
   const SafetensorsReader r(path);
@@ -819,7 +1047,7 @@ void load_state_dict(const std::filesystem::path& path, Model& model) {
         std::string all;
         for (const std::string& e : expected) all += (all.empty() ? "" : ", ") + e;
         return all;
-      }() + ")");
+      }() + ")" + (name.starts_with("scaler.") ? "; an hourglass file's scaler loads with io::load_model" : ""));
   detail::assign_blocks(model, blocks);
 }
 

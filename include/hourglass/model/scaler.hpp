@@ -22,10 +22,14 @@
 #include "../core/activations.hpp"
 #include "../core/config.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <system_error>
 
 namespace hourglass {
 
@@ -110,14 +114,41 @@ class Scaler {
   /// Where the training data lands: [lo, hi] for min_max, unbounded for standardize.
   OutputRange range() const { return range_; }
   bool clips() const { return clip_; }
-  /// "none", "standardize", "min_max(0,1)" or "min_max(0,1,clip)" (stored in model files).
+  /// "none", "standardize", "min_max(0,1)" or "min_max(0,1,clip)" (stored in model files; the
+  /// range in the shortest text that reads back as the same double, so parse_description inverts it).
   std::string describe() const {
     switch (kind_) {
       case Kind::none: return "none";
       case Kind::standardize: return "standardize";
-      case Kind::min_max: return detail::message("min_max(", range_.lo, ",", range_.hi, clip_ ? ",clip" : "", ")");
+      case Kind::min_max:
+        return "min_max(" + exact_text(range_.lo) + "," + exact_text(range_.hi) + (clip_ ? ",clip" : "") + ")";
     }
     return "none";
+  }
+  /// What describe() says: the kind, the range (min_max's [lo, hi]; unbounded otherwise) and clip.
+  struct Description {
+    Kind kind = Kind::none;
+    OutputRange range{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    bool clip = false;
+  };
+  /// The inverse of describe(): "none", "standardize", "min_max(lo,hi)" or "min_max(lo,hi,clip)"
+  /// with finite lo < hi; empty for any other text (no spaces, nothing before or after).
+  static std::optional<Description> parse_description(std::string_view text) {
+    if (text == "none") return Description{};
+    if (text == "standardize") return Description{Kind::standardize};
+    constexpr std::string_view head = "min_max(";
+    if (!text.starts_with(head) || !text.ends_with(")")) return std::nullopt;
+    std::string_view args = text.substr(head.size(), text.size() - head.size() - 1);
+    Description d{Kind::min_max, {0, 0}, false};
+    if (args.ends_with(",clip")) {
+      d.clip = true;
+      args.remove_suffix(5);
+    }
+    const std::size_t comma = args.find(',');
+    if (comma == std::string_view::npos || !read_number(args.substr(0, comma), d.range.lo) ||
+        !read_number(args.substr(comma + 1), d.range.hi) || !(d.range.lo < d.range.hi))
+      return std::nullopt;
+    return d;
   }
 
   /// Y := transform(X) in place (features x n). NaN stays NaN. The identity does nothing.
@@ -172,6 +203,19 @@ class Scaler {
 
  private:
   Scaler(Kind kind, Index n) : kind_(kind), scale_(n), offset_(n) {}
+
+  /// The shortest decimal text that reads back as exactly v.
+  static std::string exact_text(double v) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+    return std::string(text, end);
+  }
+  /// A whole finite number, as from_chars reads it (no sign '+', no spaces); false otherwise.
+  static bool read_number(std::string_view text, double& v) {
+    if (text.empty()) return false;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+    return error == std::errc() && end == text.data() + text.size() && std::isfinite(v);
+  }
 
   void require_features(Index rows, const char* what) const {
     detail::require(rows == size(), "Scaler::", what, ": expected ", size(), " features (rows), got ", rows);
