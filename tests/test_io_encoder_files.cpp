@@ -1,7 +1,7 @@
 // Encoder files (io::save_encoder): only the encoder's tensors and the scaler, loaded into an
 // EncoderModel bit for bit; an EncoderModel also loads a whole model's file (its encoder part,
 // checked against the file's architecture); a whole model refuses an encoder file. The example
-// of docs/applications.md ("The encoder alone") is compiled and run here: keep the two in step.
+// of docs/applications.md ("The encoder alone") is compiled from the page and run here.
 #include <catch2/catch.hpp>
 
 #include "bad_input.hpp"
@@ -17,30 +17,7 @@ namespace hg = hourglass;
 namespace io = hourglass::io;
 
 namespace example {
-// ---- docs/applications.md, "The encoder alone" ----
-using Model = hg::Autoencoder<hg::Encoder<hg::Dense<64, 32, hg::ReLU>, hg::Dense<32, 8>>,
-                              hg::Decoder<hg::Dense<8, 32, hg::ReLU>, hg::Dense<32, 64, hg::Sigmoid>>>;
-
-// Where the model is trained: x is 64 x n, one sample per column, in data units.
-void train_and_save(const Eigen::MatrixXf& x, const std::filesystem::path& folder) {
-  Model model(/*seed=*/1);
-  model.set_scaler(hg::Scaler<float>::min_max(x));  // onto [0, 1], what the sigmoid output reaches
-  hg::Adam<float> adam({.learning_rate = 1e-3});
-  hg::FitOptions options;
-  options.epochs = 5;
-  options.progress = hg::Progress::never;
-  hg::fit(model, adam, x, options, hg::BCE{});
-  hg::io::save_model(folder / "model.safetensors", model);      // decoder, scaler, threshold: all of it
-  hg::io::save_encoder(folder / "encoder.safetensors", model);  // the encoder's tensors and the scaler
-}
-
-// Where only codes are needed: no decoder, no training state.
-Eigen::MatrixXf codes(const Eigen::MatrixXf& x, const std::filesystem::path& folder) {
-  hg::encoder_model_t<Model> encoder;  // hg::EncoderModel<Model::encoder_type>
-  hg::io::load_model(folder / "encoder.safetensors", encoder);  // or model.safetensors: its encoder
-  return encoder.encode(x);  // the scaler, then the encoder's layers: 8 x n
-}
-// ---- end of the example ----
+#include "applications_encoder-alone.hpp"  // generated: docs/applications.md, "The encoder alone"
 }  // namespace example
 
 namespace {

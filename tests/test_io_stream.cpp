@@ -152,7 +152,7 @@ TEST_CASE("IdxSource refuses a truncated, compressed or label file and a file th
 }
 
 namespace {
-#include "stream_example.hpp"  // generated: the ```cpp block between <!-- stream:begin/end --> of the docs
+#include "applications_stream.hpp"  // generated: the ```cpp block between <!-- stream:begin/end --> of docs/applications.md
 }  // namespace
 
 TEST_CASE("the documentation's streaming example trains from a file, a generator and new images", "[stream][io]") {
