@@ -30,12 +30,13 @@ const Eigen::MatrixXf& inputs() {
 
 enum class Call { encode, reconstruct };
 
-/// One Predictor per benchmark thread; the model is shared.
-template <class Model, Call What>
+/// One Predictor per benchmark thread; the model is shared. Parallelism::thread_pool: a lone
+/// caller's products split across the library's threads.
+template <class Model, Call What, hg::Parallelism How = hg::Parallelism::serial>
 void BM_Predictor(benchmark::State& state) {
   const Model& model = shared_model<Model>();
   const Eigen::MatrixXf& x = inputs();
-  hg::Predictor<Model> p(model);
+  hg::Predictor<Model> p(model, 1, How);
   Eigen::Index j = state.thread_index() * 37 % samples;
   for (auto _ : state) {
     if constexpr (What == Call::encode) {
@@ -78,6 +79,10 @@ void BM_Model(benchmark::State& state) {
       ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
   BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::reconstruct)->Name("latency/" name "/predictor.reconstruct") \
       ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
+  BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::encode, hg::Parallelism::thread_pool)                        \
+      ->Name("latency/" name "/predictor_pool.encode")->Unit(benchmark::kMicrosecond)->MinTime(0.5);         \
+  BENCHMARK_TEMPLATE(BM_Predictor, Model, Call::reconstruct, hg::Parallelism::thread_pool)                   \
+      ->Name("latency/" name "/predictor_pool.reconstruct")->Unit(benchmark::kMicrosecond)->MinTime(0.5);    \
   BENCHMARK_TEMPLATE(BM_Model, Model, Call::encode)->Name("latency/" name "/model.encode")                   \
       ->Unit(benchmark::kMicrosecond)->MinTime(0.5);                                                      \
   BENCHMARK_TEMPLATE(BM_Model, Model, Call::reconstruct)->Name("latency/" name "/model.reconstruct")         \

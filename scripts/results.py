@@ -217,14 +217,15 @@ def latency(out: str) -> dict:
     for model in ("small", "hinton"):
         for call in ("encode", "reconstruct"):
             row = markdown_row(out, model, call)
-            v[f"{model}_{call}"] = {"h": number(row[2]), "p": number(row[5])}
+            v[f"{model}_{call}"] = {"h": number(row[2]), "p": number(row[5]), "pool": number(row[-2])}
     return v
 
 
 def r_latency(v):
-    parts = [f"`{k.replace('_', '` ')} {x['h']:.1f} vs {x['p']:.1f} µs (**{x['p'] / x['h']:.1f}×**)" for k, x in v[0].items()]
-    return ("; ".join(parts) + ": the issue's 10× is not reached (weights read per call bound both; "
-            "[`docs/applications.md`](docs/applications.md))")
+    parts = [f"`{k.replace('_', '` ')} {x['h']:.1f} vs {x['p']:.1f} µs (**{x['p'] / x['h']:.1f}×**; a lone caller on "
+             f"the thread pool {x['pool']:.1f} µs, {x['p'] / x['pool']:.1f}×)" for k, x in v[0].items()]
+    return ("serial `Predictor` vs PyTorch: " + "; ".join(parts) + ". The issue's 10× is not reached (weights read per "
+            "call bound both; [`docs/applications.md`](docs/applications.md))")
 
 
 @dataclass

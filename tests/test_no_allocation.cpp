@@ -132,16 +132,18 @@ TEST_CASE("a Predictor's calls perform no heap allocation after construction", "
   using Dense = hg::Autoencoder<hg::Encoder<hg::Dense<784, 256, hg::ReLU>, hg::Dense<256, 32>>,
                                 hg::Decoder<hg::Dense<32, 256, hg::ReLU>, hg::Dense<256, 784, hg::Sigmoid>>,
                                 hg::MissingValues>;
+  // Serially, and through the thread pool (both cores under OpenMP) for a lone caller.
+  const auto parallelism = GENERATE(hg::Parallelism::serial, hg::Parallelism::thread_pool);
   Dense dense(4);
   const Eigen::MatrixXf x = (test::uniform(784, 8, 74) * 255).cast<float>();
   dense.set_scaler(hg::Scaler<float>::min_max(x));
-  hg::Predictor<Dense> p(dense, 4);
+  hg::Predictor<Dense> p(dense, 4, parallelism);
   using Conv = hg::Autoencoder<hg::Encoder<hg::Conv2D<hg::Shape<1, 28, 28>, 8, 3, 2, 1, hg::ReLU>, hg::Flatten<8, 14, 14>,
                                            hg::Dense<1568, 16>>,
                                hg::Decoder<hg::Dense<16, 1568, hg::ReLU>, hg::Reshape<hg::Shape<1568>, hg::Shape<8, 14, 14>>,
                                            hg::ConvTranspose2D<hg::Shape<8, 14, 14>, 1, 3, 2, 1, 1, hg::Sigmoid>>>;
   Conv conv(5);
-  hg::Predictor<Conv> q(conv, 4);
+  hg::Predictor<Conv> q(conv, 4, parallelism);
   const Eigen::MatrixXf unit = test::uniform(784, 4, 75).cast<float>();
   float sink = 0;
   auto calls = [&] {

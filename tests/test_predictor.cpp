@@ -5,6 +5,8 @@
 
 #include "helpers.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -78,4 +80,28 @@ TEST_CASE("8 threads x 1,000 calls on one shared model equal serial calls", "[pr
     });
   for (auto& th : pool) th.join();
   for (int t = 0; t < threads; ++t) CHECK(mismatches[static_cast<std::size_t>(t)] == 0);
+}
+
+TEST_CASE("Predictors that may use the thread pool agree with serial ones, alone and from 4 threads", "[predictor][threads]") {
+  const Eigen::MatrixXf x = (test::uniform(64, 400, 3) * 10).cast<float>();
+  const Model model = trained_model(x);
+  hg::Predictor<Model> serial(model, 3);
+  hg::Predictor<Model> pooled(model, 3, hg::Parallelism::thread_pool);
+  CHECK(pooled.parallelism() == hg::Parallelism::thread_pool);
+  for (Eigen::Index j = 0; j + 3 <= 30; j += 3) {
+    CHECK((pooled.encode(x.middleCols(j, 3)) - serial.encode(x.middleCols(j, 3))).cwiseAbs().maxCoeff() < 1e-6f);
+    CHECK((pooled.reconstruct(x.col(j)) - serial.reconstruct(x.col(j))).cwiseAbs().maxCoeff() < 1e-6f);
+  }
+  // Four callers at once: whoever finds the pool busy runs alone; every result still agrees.
+  const Eigen::VectorXf expected = model.score(x);
+  std::vector<int> off(4, 0);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t)
+    pool.emplace_back([&, t] {
+      hg::Predictor<Model> p(model, 1, hg::Parallelism::thread_pool);
+      for (Eigen::Index j = t; j < x.cols(); j += 4)
+        if (std::abs(p.score(x.col(j))(0) - expected(j)) > 1e-5f * std::max(1.0f, expected(j))) ++off[static_cast<std::size_t>(t)];
+    });
+  for (auto& th : pool) th.join();
+  for (int t = 0; t < 4; ++t) CHECK(off[static_cast<std::size_t>(t)] == 0);
 }

@@ -193,6 +193,12 @@ void latency(const char* name, const bench::Mnist& data) {
   print_latency(name, "encode", "Predictor", time_calls(data.test, calls, [&](const auto& x) { benchmark_sink(p.encode(x).data()); }));
   print_latency(name, "reconstruct", "Predictor",
                 time_calls(data.test, calls, [&](const auto& x) { benchmark_sink(p.reconstruct(x).data()); }));
+  // A lone caller whose products may split across the library's threads (Parallelism::thread_pool).
+  hg::Predictor<Model> pooled(model, 1, hg::Parallelism::thread_pool);
+  print_latency(name, "encode", "Predictor-pool",
+                time_calls(data.test, calls, [&](const auto& x) { benchmark_sink(pooled.encode(x).data()); }));
+  print_latency(name, "reconstruct", "Predictor-pool",
+                time_calls(data.test, calls, [&](const auto& x) { benchmark_sink(pooled.reconstruct(x).data()); }));
   print_latency(name, "encode", "model", time_calls(data.test, calls, [&](const auto& x) {
                   const Eigen::MatrixXf codes = model.encode(x);
                   benchmark_sink(codes.data());

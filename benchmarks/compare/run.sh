@@ -245,7 +245,8 @@ if lat:
     intras = sorted({r["intra_threads"] for r in lat if r["tool"] == "pytorch"})
     p("\nSingle-sample inference: one MNIST test image per call (cycling through 1,000), each call timed on its own; "
       "µs = the median over processes (n) of each process's median over up to 2,000 calls (100 warm-up calls first). "
-      "hourglass: a Predictor (serial, no allocation) and the model's own encode(x.col(j)) / reconstruct (allocates); "
+      "hourglass: a Predictor (serial, no allocation), the model's own encode(x.col(j)) / reconstruct (allocates), and "
+      "a Predictor with Parallelism::thread_pool (a lone caller's products split across the 2 threads; last columns); "
       "PyTorch: the model in eval mode on a 1x784 tensor, under torch.no_grad() or torch.inference_mode(), with "
       + " or ".join(f"torch.set_num_threads({i})" for i in intras) + ". Ratio: PyTorch's time / the Predictor's.\n")
     head = "| model | call | hourglass Predictor µs | n | hourglass model.* µs |"
@@ -253,8 +254,8 @@ if lat:
     for i in intras:
         head += f" PyTorch no_grad, {i} thr. µs | ratio | PyTorch inference_mode, {i} thr. µs | ratio |"
         line += "---:|---:|---:|---:|"
-    p(head + " PyTorch overhead µs | peer environment |")
-    p(line + "---:|---|")
+    p(head + " PyTorch overhead µs | peer environment | hourglass Predictor, thread pool µs | ratio |")
+    p(line + "---:|---|---:|---:|")
     for model in ("small", "hinton"):
         for call in ("encode", "reconstruct"):
             hp, n = us("hourglass", model, call, "Predictor")
@@ -267,7 +268,10 @@ if lat:
                     t, _ = us("pytorch", model, call, api, i, c)
                     cells += f" {t:.1f} | **{t / hp:.1f}** |" if t else " | |"
             o, _ = us("pytorch", model, call, "overhead", 1, c)
-            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {f'{o:.1f}' if o else ''} | {c or ''} |")
+            pool, _ = us("hourglass", model, call, "Predictor-pool")
+            t1, _ = us("pytorch", model, call, "no_grad", 1, c)
+            pooled = f" {pool:.1f} | **{t1 / pool:.1f}** |" if pool and t1 else " | |"
+            p(f"| {model} | {call} | {hp:.1f} | {n} | {hm:.1f} |{cells} {f'{o:.1f}' if o else ''} | {c or ''} |{pooled}")
     p("\nPyTorch overhead: the same layers with 1-unit sizes (next to no arithmetic), inference_mode, 1 thread: "
       "the framework's own cost per call, which a single sample cannot amortise.")
 thr = [r for r in rows if r["task"] == "latency-threads"]

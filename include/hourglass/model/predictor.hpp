@@ -11,8 +11,11 @@
 // the layers one after another on the calling thread, and returns a map of its own buffer (valid
 // until its next call). In steady state a call allocates nothing and takes no lock
 // (tests/test_predictor.cpp counts allocations and compares 8 threads x 1,000 calls with serial
-// calls; scripts/tsan.sh runs that test under ThreadSanitizer). Layer kernels run serially
-// inside a call (no thread pool): parallelism comes from the application's threads.
+// calls; scripts/tsan.sh runs that test under ThreadSanitizer). By default layer kernels run
+// serially inside a call (Parallelism::serial): parallelism comes from the application's threads.
+// A lone latency-critical caller may ask for Parallelism::thread_pool: a product is then split
+// across the library's pool (core/thread_pool.hpp) — when another thread's job holds the pool,
+// the call runs serially instead of waiting, so concurrent callers never block each other.
 // The model is read only: do not train it (fit, load_model) while Predictors use it.
 #pragma once
 
@@ -27,6 +30,12 @@
 
 namespace hourglass {
 
+/// How a Predictor's call runs its layer kernels.
+enum class Parallelism {
+  serial,       ///< on the calling thread only (the default: many application threads)
+  thread_pool,  ///< split across the library's threads when the pool is free (one caller, lowest latency)
+};
+
 template <class Model>
 class Predictor {
  public:
@@ -40,7 +49,8 @@ class Predictor {
 
   /// A predictor for `model` (borrowed: it must outlive the predictor) taking up to `max_batch`
   /// samples per call. Throws std::invalid_argument for max_batch < 1.
-  explicit Predictor(const Model& model, Index max_batch = 1) : model_(&model), max_batch_(max_batch) {
+  explicit Predictor(const Model& model, Index max_batch = 1, Parallelism parallelism = Parallelism::serial)
+      : model_(&model), max_batch_(max_batch), parallelism_(parallelism) {
     detail::require(max_batch >= 1, "Predictor: max_batch must be >= 1, got ", max_batch);
     input_.resize(input_size, max_batch);
     if constexpr (fills_missing) target_.resize(input_size, max_batch);
@@ -53,13 +63,14 @@ class Predictor {
   }
 
   Index max_batch() const { return max_batch_; }
+  Parallelism parallelism() const { return parallelism_; }
   const Model& model() const { return *model_; }
 
   /// The codes of X (input_size x n, data units, 1 <= n <= max_batch): code_size x n.
   template <class D>
   ConstMatrixMap<Scalar> encode(const Eigen::MatrixBase<D>& x) {
     const Index n = load(x, "Predictor::encode");
-    const SerialPass serial;
+    const KernelThreads threads(parallelism_ == Parallelism::serial);
     model_->network().template forward_into<0, encoder_depth>(as_input<Scalar>(input(n)), codes(n), buffers_);
     return ConstMatrixMap<Scalar>(codes_.data(), code_size, n);
   }
@@ -92,14 +103,14 @@ class Predictor {
  private:
   static constexpr bool fills_missing = requires(const Model& m, MatrixMap<Scalar>& x) { m.fill_missing(x); };
 
-  /// Every kernel of a call runs on the calling thread: the pool is shared by all threads, and
-  /// a single sample is too small to split anyway.
-  struct SerialPass {
+  /// For the length of a call: with Parallelism::serial every kernel runs on the calling thread
+  /// (the pool treats the call as nested in a pass); with thread_pool the kernels may use it.
+  struct KernelThreads {
     bool was = detail::in_parallel_pass();
-    SerialPass() { detail::in_parallel_pass() = true; }
-    ~SerialPass() { detail::in_parallel_pass() = was; }
-    SerialPass(const SerialPass&) = delete;
-    SerialPass& operator=(const SerialPass&) = delete;
+    explicit KernelThreads(bool serial) { detail::in_parallel_pass() = was || serial; }
+    ~KernelThreads() { detail::in_parallel_pass() = was; }
+    KernelThreads(const KernelThreads&) = delete;
+    KernelThreads& operator=(const KernelThreads&) = delete;
   };
 
   /// Copies X in, scales it and (with MissingValues) keeps the scaled target and fills the input.
@@ -120,7 +131,7 @@ class Predictor {
     return n;
   }
   void run_all(Index n) {
-    const SerialPass serial;
+    const KernelThreads threads(parallelism_ == Parallelism::serial);
     model_->network().template forward_into<0, depth>(as_input<Scalar>(input(n)), output(n), buffers_);
   }
 
@@ -130,6 +141,7 @@ class Predictor {
 
   const Model* model_;
   Index max_batch_;
+  Parallelism parallelism_;
   Matrix<Scalar> input_, target_, codes_, output_;
   Vector<Scalar> scores_;
   std::array<Vector<Scalar>, 2> buffers_;
