@@ -3,6 +3,8 @@
 // by tests/python/make_roc_fixtures.py), and the messages for bad input.
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "fixtures/roc_sklearn.hpp"
 #include "helpers.hpp"
 
@@ -79,7 +81,7 @@ TEST_CASE("AnomalyThreshold: decisions, descriptions and method names", "[anomal
   for (const auto m : {hg::AnomalyThreshold::Method::quantile, hg::AnomalyThreshold::Method::mean_plus_k_std,
                        hg::AnomalyThreshold::Method::fixed})
     CHECK(hg::method_from_name(hg::method_name(m)) == m);
-  CHECK(hg::method_name(hg::AnomalyThreshold::Method::mean_plus_k_std) == "mean_plus_k_std");
+  CHECK(std::string(hg::method_name(hg::AnomalyThreshold::Method::mean_plus_k_std)) == "mean_plus_k_std");
   CHECK_FALSE(hg::method_from_name("Quantile").has_value());
 }
 

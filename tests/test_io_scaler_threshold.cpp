@@ -137,7 +137,7 @@ TEMPLATE_TEST_CASE("every threshold method round-trips exactly; a file without o
     a.set_threshold(t);
     io::save_model(dir / "m.safetensors", a);
     const io::SafetensorsReader r(dir / "m.safetensors");
-    CHECK(r.metadata("anomaly_threshold") == hg::method_name(t.method));
+    CHECK(r.metadata("anomaly_threshold") == std::string(hg::method_name(t.method)));
     CHECK(r.metadata("anomaly_threshold_samples") == std::to_string(t.samples));
     io::load_model(dir / "m.safetensors", b);
     REQUIRE(b.threshold());
