@@ -107,3 +107,17 @@ TEST_CASE("a model with a scaler trains, encodes, reconstructs and scores in sca
   const Eigen::MatrixXd errors = with.feature_errors(x);
   CHECK((errors.colwise().mean().transpose() - scores).cwiseAbs().maxCoeff() < 1e-12);
 }
+
+TEST_CASE("regression: evaluate checks the scaled targets once, not scaled twice", "[scaler][bad-input]") {
+  // Scaled a second time, unseen data above the training range (here 1.5 after one scaling) fell
+  // back inside [0, 1] and BCE scored it silently.
+  using Model = hg::BasicAutoencoder<double, hg::Encoder<hg::Dense<3, 2>>, hg::Decoder<hg::Dense<2, 3, hg::Sigmoid>>>;
+  Model model(1);
+  const Eigen::MatrixXd x = test::uniform(3, 20, 4, -7.0, 13.0);
+  model.set_scaler(hg::Scaler<double>::min_max(x));
+  CHECK(std::isfinite(model.evaluate(hg::BCE{}, x)));
+  Eigen::MatrixXd unseen = x.leftCols(4);
+  unseen(1, 2) = x.row(1).maxCoeff() + 0.5 * (x.row(1).maxCoeff() - x.row(1).minCoeff());
+  CHECK_THROWS_WITH(model.evaluate(hg::BCE{}, unseen),
+                    Catch::Contains("sample 2 (column 2) holds 1.5") && Catch::Contains("after the model's min_max(0,1) scaler"));
+}

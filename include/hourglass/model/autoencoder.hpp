@@ -211,7 +211,7 @@ class BasicAutoencoder {
     constexpr bool from_logits = loss_uses_logits<L>;
     double weighted = 0;
     for_each_chunk(x, [&](const auto& target, const auto& input, Index start) {
-      require_targets<L>(target, "evaluate", start);
+      require_scaled_targets<L>(target, "evaluate", start);  // the chunk is scaled already
       Matrix<Scalar> logits;
       const Matrix<Scalar> out = network_.template forward_range<0, depth, from_logits>(input, &logits);
       double value;
@@ -259,37 +259,13 @@ class BasicAutoencoder {
   /// range. Messages name the sample as `first_sample` + its column.
   template <Loss L, class D>
   void require_targets(const Eigen::MatrixBase<D>& x, const char* where, Index first_sample = 0) const {
-    constexpr bool missing_ok = allows_missing_targets<L> && fills_missing_inputs;
-    if (const detail::NonFinite bad = detail::first_non_finite(x)) {
-      if constexpr (missing_ok) {
-        if (!all_nan_or_finite(x)) {
-          const Index at = first_sample + first_infinite_column(x);
-          throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains Inf"));
-        }
-      } else {
-        const Index at = first_sample + bad.col;
-        const char* hint = !std::isnan(static_cast<double>(x(bad.row, bad.col))) ? ""
-                           : allows_missing_targets<L>
-                               ? " (NaN as a missing value needs a policy that fills it: add hg::MissingValues to the model)"
-                               : " (for missing values train with a masked loss, hg::MaskedMSE or hg::MaskedBCE, and "
-                                 "the hg::MissingValues policy)";
-        throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains NaN or Inf", hint));
-      }
+    if (!scaler_.active() || !requires { L::target_range; }) {
+      require_scaled_targets<L>(x, where, first_sample);  // finiteness needs no scaling
+      return;
     }
-    if constexpr (requires { L::target_range; }) {
-      if (!scaler_.active()) {
-        detail::require_targets_in_range<L>(x, where, first_sample);
-      } else {
-        for_each_chunk(x, [&](const auto& target, const auto&, Index start) {
-          try {
-            detail::require_targets_in_range<L>(target, where, first_sample + start);
-          } catch (const std::invalid_argument& e) {
-            throw std::invalid_argument(detail::message(e.what(), " (after the model's ", scaler_.describe(),
-                                                        " scaler; chunk from sample ", first_sample + start, ")"));
-          }
-        });
-      }
-    }
+    for_each_chunk(x, [&](const auto& target, const auto&, Index start) {
+      require_scaled_targets<L>(target, where, first_sample + start);
+    });
   }
 
   // ---- parameters ------------------------------------------------------------------------
@@ -505,6 +481,37 @@ class BasicAutoencoder {
   };
 
   bool prepares_input() const { return scaler_.active() || fills_missing_inputs; }
+
+  /// require_targets on values already in the scaler's units (NaN and Inf survive scaling, so
+  /// the finiteness check reads the same either way): evaluate checks each chunk it has scaled.
+  template <Loss L, class D>
+  void require_scaled_targets(const Eigen::MatrixBase<D>& y, const char* where, Index first_sample) const {
+    constexpr bool missing_ok = allows_missing_targets<L> && fills_missing_inputs;
+    if (const detail::NonFinite bad = detail::first_non_finite(y)) {
+      if constexpr (missing_ok) {
+        if (!all_nan_or_finite(y)) {
+          const Index at = first_sample + first_infinite_column(y);
+          throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains Inf"));
+        }
+      } else {
+        const Index at = first_sample + bad.col;
+        const char* hint = !std::isnan(static_cast<double>(y(bad.row, bad.col))) ? ""
+                           : allows_missing_targets<L>
+                               ? " (NaN as a missing value needs a policy that fills it: add hg::MissingValues to the model)"
+                               : " (for missing values train with a masked loss, hg::MaskedMSE or hg::MaskedBCE, and "
+                                 "the hg::MissingValues policy)";
+        throw std::invalid_argument(detail::message(where, ": sample ", at, " (column ", at, ") contains NaN or Inf", hint));
+      }
+    }
+    if constexpr (requires { L::target_range; }) {
+      try {
+        detail::require_targets_in_range<L>(y, where, first_sample);
+      } catch (const std::invalid_argument& e) {
+        if (!scaler_.active()) throw;
+        throw std::invalid_argument(detail::message(e.what(), " (after the model's ", scaler_.describe(), " scaler)"));
+      }
+    }
+  }
 
   /// f(target, input, start) for chunks of 4096 samples of X (bounded memory): target is the
   /// chunk scaled (NaN kept), input the same with missing values filled (the target itself when

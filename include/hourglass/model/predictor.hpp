@@ -79,8 +79,7 @@ class Predictor {
   template <class D>
     requires(has_decoder)
   ConstMatrixMap<Scalar> reconstruct(const Eigen::MatrixBase<D>& x) {
-    const Index n = load(x, "Predictor::reconstruct");
-    run_all(n);
+    const Index n = run_all(x, "Predictor::reconstruct");
     auto out = output(n);
     model_->scaler().inverse_transform_in_place(out);
     return ConstMatrixMap<Scalar>(output_.data(), input_size, n);
@@ -91,8 +90,7 @@ class Predictor {
   template <class D>
     requires(has_decoder)
   ConstVectorMap<Scalar> score(const Eigen::MatrixBase<D>& x) {
-    const Index n = load(x, "Predictor::score");
-    run_all(n);
+    const Index n = run_all(x, "Predictor::score");
     const auto out = output(n);
     const auto target = fills_missing ? MatrixMap<Scalar>(target_.data(), input_size, n) : input(n);
     for (Index j = 0; j < n; ++j)
@@ -130,9 +128,13 @@ class Predictor {
     }
     return n;
   }
-  void run_all(Index n) {
+  /// Loads X and runs every layer into output(n) (the network's units); returns n.
+  template <class D>
+  Index run_all(const Eigen::MatrixBase<D>& x, const char* where) {
+    const Index n = load(x, where);
     const KernelThreads threads(parallelism_ == Parallelism::serial);
     model_->network().template forward_into<0, depth>(as_input<Scalar>(input(n)), output(n), buffers_);
+    return n;
   }
 
   MatrixMap<Scalar> input(Index n) { return MatrixMap<Scalar>(input_.data(), input_size, n); }
